@@ -1,0 +1,116 @@
+"""Stage 2: refuse, with the user's line and a caret, every construct outside the language.
+
+The fence is a whitelist: a node type that is not listed here is refused, so that a
+construct nobody thought about can never be differentiated silently.
+"""
+from __future__ import annotations
+
+import gast
+
+from .errors import UnsupportedSyntaxError
+from .source import Source
+
+_ALLOWED = (
+    gast.Assign, gast.AugAssign, gast.Return, gast.Expr, gast.Pass,
+    gast.BinOp, gast.UnaryOp, gast.Compare, gast.Call, gast.keyword, gast.Name, gast.Constant,
+    gast.Attribute, gast.Subscript, gast.Slice, gast.Tuple, gast.List,
+    gast.expr_context, gast.operator, gast.unaryop, gast.cmpop,
+)
+
+_ADVICE = {
+    gast.If: "Branches arrive with control-flow support; for now compute both sides and use `np.where`.",
+    gast.IfExp: "Use `np.where(cond, a, b)` for now.",
+    gast.For: "Loops arrive with control-flow support; for now write the computation with array operations.",
+    gast.While: "Loops arrive with control-flow support; for now write the computation with array operations.",
+    gast.BoolOp: "Use `np.logical_and` / `np.logical_or`, or `&` / `|` on boolean arrays.",
+    gast.Lambda: "Define the function with `def` at module level.",
+    gast.FunctionDef: "Define helper functions at module level.",
+    gast.Try: "Move the try/except outside the differentiated function.",
+    gast.With: "Move the with-block outside the differentiated function.",
+    gast.Global: "Pass the value as an argument and return the new value instead.",
+    gast.Nonlocal: "Pass the value as an argument and return the new value instead.",
+    gast.Yield: "Generators cannot be differentiated; return a value instead.",
+    gast.YieldFrom: "Generators cannot be differentiated; return a value instead.",
+    gast.Await: "Async code cannot be differentiated; write a plain function.",
+    gast.AsyncFunctionDef: "Async code cannot be differentiated; write a plain function.",
+    gast.ListComp: "Write the loop out, or use array operations.",
+    gast.GeneratorExp: "Write the loop out, or use array operations.",
+    gast.Dict: "Pass the arrays as separate arguments for now.",
+}
+
+_WHAT = {
+    gast.If: "`if` statements are", gast.IfExp: "conditional expressions are",
+    gast.For: "`for` loops are", gast.While: "`while` loops are", gast.BoolOp: "`and` / `or` are",
+    gast.Lambda: "lambdas are", gast.FunctionDef: "nested functions are",
+    gast.Try: "`try` statements are", gast.With: "`with` statements are",
+    gast.Global: "`global` declarations are", gast.Nonlocal: "`nonlocal` declarations are",
+    gast.Yield: "`yield` is", gast.YieldFrom: "`yield from` is", gast.Await: "`await` is",
+    gast.ListComp: "list comprehensions are", gast.GeneratorExp: "generator expressions are",
+    gast.Dict: "dict literals are",
+}
+
+
+def fence(source: Source) -> Source:
+    """Raise `UnsupportedSyntaxError` at the first construct adcompiler cannot differentiate."""
+    _check_signature(source)
+    for stmt in source.tree.body:
+        for node in gast.walk(stmt):
+            if not isinstance(node, _ALLOWED):
+                _refuse(source, node)
+            _check_details(source, node)
+    _check_returns(source)
+    return source
+
+
+def _refuse(source: Source, node, what: str | None = None, hint: str | None = None):
+    kind = type(node)
+    what = what or _WHAT.get(kind, f"`{kind.__name__}` is")
+    hint = hint or _ADVICE.get(kind, "Rewrite this line with the supported constructs (see docs/language.md).")
+    raise UnsupportedSyntaxError(f"{what} not supported by adcompiler", source.location(node), hint)
+
+
+def _check_signature(source: Source) -> None:
+    args = source.tree.args
+    if args.vararg or args.kwarg or args.kwonlyargs or args.posonlyargs:
+        raise UnsupportedSyntaxError(
+            "`*args`, `**kwargs`, keyword-only and positional-only parameters are not supported by adcompiler",
+            source.location(source.tree),
+            "Declare each parameter by name: `def f(x, y, scale=1.0)`.",
+        )
+
+
+def _check_details(source: Source, node) -> None:
+    if isinstance(node, gast.Compare) and len(node.ops) > 1:
+        _refuse(source, node, "chained comparisons are", "Write `a < b and b < c` as two comparisons.")
+    if isinstance(node, gast.Assign):
+        for target in node.targets:
+            if isinstance(target, gast.Subscript):
+                _refuse(source, target, "assignment to array elements is",
+                        "Array updates arrive with control-flow support; build the array with "
+                        "`np.concatenate` or `np.where` for now.")
+            if isinstance(target, gast.Attribute):
+                _refuse(source, target, "assignment to attributes is",
+                        "Keep the value in a local variable and return it.")
+            if isinstance(target, gast.Starred) or any(
+                    isinstance(t, gast.Starred) for t in gast.walk(target)):
+                _refuse(source, target, "starred assignment is", "Unpack each element by name.")
+    if isinstance(node, gast.AugAssign) and not isinstance(node.target, gast.Name):
+        _refuse(source, node, "augmented assignment to array elements or attributes is",
+                "Write `x = x + v` on a whole variable instead.")
+    if isinstance(node, gast.Expr) and not isinstance(node.value, gast.Constant):
+        _refuse(source, node, "expression statements (calls whose result is dropped) are",
+                "Assign the result to a variable, or remove the call.")
+
+
+def _check_returns(source: Source) -> None:
+    body = source.tree.body
+    for stmt in body[:-1]:
+        if isinstance(stmt, gast.Return):
+            _refuse(source, stmt, "code after `return` is", "Remove the unreachable statements.")
+    if not body or not isinstance(body[-1], gast.Return) or body[-1].value is None:
+        node = body[-1] if body else source.tree
+        raise UnsupportedSyntaxError(
+            "the differentiated function must end by returning a value",
+            source.location(node),
+            "End the function with `return <output>`.",
+        )

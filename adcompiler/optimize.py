@@ -1,0 +1,59 @@
+"""Clean-up passes on the IR. Every op is pure, so an op whose results nobody reads goes.
+
+`eliminate_dead_code` walks each region backwards with the set of values still read;
+the reverse pass relies on it to drop forward values the gradient does not need.
+"""
+from __future__ import annotations
+
+import dataclasses
+
+from .ir import Call, For, Function, If, Region, Value, While
+
+
+def eliminate_dead_code(fn: Function) -> Function:
+    live = {v for v in fn.body.yields if isinstance(v, Value)}
+    kept = _live_ops(fn.body.ops, live)
+    backward_at = fn.backward_at
+    if backward_at is not None:
+        survivors = {id(op) for op in kept}
+        backward_at = sum(1 for op in fn.body.ops[:backward_at] if id(op) in survivors)
+    body = dataclasses.replace(fn.body, ops=tuple(kept))
+    return dataclasses.replace(fn, body=body, backward_at=backward_at)
+
+
+def _live_ops(ops, live: set) -> list:
+    kept = []
+    for op in reversed(ops):
+        if not any(r in live for r in op.results):
+            continue
+        op = _prune_regions(op)
+        kept.append(op)
+        live.update(x for x in op.operands if isinstance(x, Value))
+        for region in op.regions:
+            _read_by(region, live)
+    kept.reverse()
+    return kept
+
+
+def _read_by(region: Region, live: set) -> None:
+    live.update(x for x in region.yields if isinstance(x, Value))
+    for op in region.ops:
+        live.update(x for x in op.operands if isinstance(x, Value))
+        for inner in op.regions:
+            _read_by(inner, live)
+
+
+def _prune_regions(op):
+    if isinstance(op, Call):
+        return op
+    pruned = []
+    for region in op.regions:
+        live = {v for v in region.yields if isinstance(v, Value)}
+        pruned.append(dataclasses.replace(region, ops=tuple(_live_ops(region.ops, live))))
+    if isinstance(op, If):
+        return dataclasses.replace(op, then=pruned[0], orelse=pruned[1])
+    if isinstance(op, For):
+        return dataclasses.replace(op, body=pruned[0])
+    if isinstance(op, While):
+        return dataclasses.replace(op, cond=pruned[0], body=pruned[1])
+    return op

@@ -1,0 +1,98 @@
+"""The rule table: one entry per differentiable callable, keyed by the callable itself.
+
+A VJP rule is an ordinary function `(g, ans, *args, **params) -> cotangent of one
+argument`: the `sin` rule is `lambda g, ans, x: g * np.cos(x)`. It runs on real arrays
+(tests call rules directly) and on `tracing.Symbol`s (the compiler inlines it).
+`defvjp(fn, rule_for_arg0, rule_for_arg1, ...)` registers one rule per positional
+argument, `None` meaning that argument gets no gradient. `params` lists the keyword
+arguments the rules understand; a call passing any other keyword is refused.
+`unbroadcast=True` marks a broadcasting elementwise function: the reverse pass sums each
+cotangent back to its argument's shape, unless it can tell that no broadcasting happened.
+
+A JVP rule `(tangents, ans, *args, **params) -> tangent of the output`, where
+`tangents` holds `None` for arguments that carry none, fills the `jvp` slot for
+forward mode.
+"""
+from __future__ import annotations
+
+import builtins
+import operator
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from ..errors import RuleError
+
+
+@dataclass(frozen=True)
+class Rule:
+    fn: object
+    vjps: tuple  # one per positional argument; None where there is no gradient
+    params: frozenset = frozenset()
+    unbroadcast: bool = False
+    jvp: object = None
+
+    @property
+    def nargs(self) -> int:
+        return len(self.vjps)
+
+
+_RULES: dict = {}
+_NONDIFF: set = set()
+
+
+def defvjp(fn, *vjps, params=(), unbroadcast=False) -> None:
+    """Register reverse-mode rules for `fn`, one per positional argument."""
+    if not vjps:
+        raise RuleError(f"defvjp({_name(fn)}) needs one rule (or None) per positional argument")
+    for rule in vjps:
+        if rule is not None and not callable(rule):
+            raise RuleError(f"defvjp({_name(fn)}): {rule!r} is neither a function nor None")
+    old = _RULES.get(fn)
+    _RULES[fn] = Rule(fn, tuple(vjps), frozenset(params), unbroadcast, old.jvp if old else None)
+
+
+def defjvp(fn, jvp) -> None:
+    """Register the forward-mode rule of `fn` (which must already have a VJP)."""
+    if fn not in _RULES:
+        raise RuleError(f"defjvp({_name(fn)}): register the VJP rules first with defvjp")
+    _RULES[fn] = replace(_RULES[fn], jvp=jvp)
+
+
+def nondiff(*fns) -> None:
+    """Declare functions whose outputs never carry a gradient (comparisons, shapes, floor)."""
+    _NONDIFF.update(fns)
+
+
+def is_elementwise(fn) -> bool:
+    """Whether `fn` works entry by entry: its output has the broadcast shape of its inputs."""
+    if isinstance(fn, np.ufunc):
+        return fn.signature is None
+    rule = rule_for(fn)
+    return rule is not None and rule.unbroadcast or fn in _ELEMENTWISE_OPERATORS
+
+
+_ELEMENTWISE_OPERATORS = {operator.neg, operator.pos, builtins.abs}
+
+
+def rule_for(fn) -> Rule | None:
+    try:
+        return _RULES.get(fn)
+    except TypeError:  # unhashable callables have no rules
+        return None
+
+
+def is_nondiff(fn) -> bool:
+    try:
+        return fn in _NONDIFF
+    except TypeError:
+        return False
+
+
+def registered() -> dict:
+    """A copy of the table, for documentation and coverage reports."""
+    return dict(_RULES)
+
+
+def _name(fn) -> str:
+    return getattr(fn, "__qualname__", None) or getattr(fn, "__name__", repr(fn))

@@ -1,0 +1,120 @@
+"""Helpers that generated code calls at run time.
+
+They exist where a derivative depends on something only known when the code runs (an
+array's shape or number of dimensions). Each is small, plain NumPy, and named for what
+it computes, because it appears in `g.source`.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+
+def stop_gradient(x):
+    """Identity in the forward pass; the compiler gives it a zero derivative."""
+    return x
+
+
+def unbroadcast(g, x):
+    """`g` summed back to the shape of `x`, undoing NumPy broadcasting.
+
+    A Python or NumPy scalar `x` gets a scalar of its own type back (float in, float out).
+    """
+    if not isinstance(x, np.ndarray):
+        total = g if np.ndim(g) == 0 else np.sum(g)
+        return type(x)(total) if isinstance(x, (float, np.floating)) else total
+    shape = x.shape
+    g_shape = np.shape(g)
+    if g_shape == shape:
+        return g
+    extra = len(g_shape) - len(shape)
+    axes = tuple(range(max(extra, 0))) + tuple(
+        i + extra for i, n in enumerate(shape) if n == 1 and 0 <= i + extra < len(g_shape) and g_shape[i + extra] != 1
+    )
+    if axes:
+        g = np.sum(g, axis=axes, keepdims=True)
+        g = g.reshape(g.shape[max(extra, 0):])
+    return g if np.shape(g) == shape else np.broadcast_to(g, shape)
+
+
+def rename(x):
+    """Identity: generated code spells it `y = x`, giving an adjoint its own name."""
+    return x
+
+
+def make_tuple(*items):
+    """A tuple of the arguments; generated code spells it `(a, b)`."""
+    return items
+
+
+def _is_basic_index(index) -> bool:
+    items = index if isinstance(index, tuple) else (index,)
+    return all(i is None or i is Ellipsis or isinstance(i, (slice, int, np.integer)) for i in items)
+
+
+def getitem_adjoint(g, x, index):
+    """The adjoint of `x[index]`: `g` placed where the elements came from, zeros elsewhere.
+
+    Repeated integer indices accumulate.
+    """
+    out = np.zeros(np.shape(x), dtype=np.result_type(g, x))
+    if _is_basic_index(index):
+        out[index] = g
+    else:
+        np.add.at(out, index, g)
+    return out
+
+
+def matmul_adjoint_a(g, a, b):
+    """The adjoint of `a` in `a @ b`, for 1-d, 2-d and stacked operands."""
+    a_ndim, b_ndim = np.ndim(a), np.ndim(b)
+    if b_ndim == 1:
+        return g * b if a_ndim == 1 else np.multiply.outer(g, b)
+    if a_ndim == 1:
+        da = np.matmul(b, np.expand_dims(g, -1))[..., 0]
+        return unbroadcast(da, np.asarray(a)) if da.ndim > 1 else da
+    return unbroadcast(np.matmul(g, np.swapaxes(b, -1, -2)), np.asarray(a))
+
+
+def matmul_adjoint_b(g, a, b):
+    """The adjoint of `b` in `a @ b`, for 1-d, 2-d and stacked operands."""
+    a_ndim, b_ndim = np.ndim(a), np.ndim(b)
+    if a_ndim == 1:
+        return g * a if b_ndim == 1 else np.expand_dims(a, -1) * np.expand_dims(g, -2)
+    if b_ndim == 1:
+        db = np.matmul(np.swapaxes(a, -1, -2), np.expand_dims(g, -1))[..., 0]
+        return unbroadcast(db, np.asarray(b)) if db.ndim > 1 else db
+    return unbroadcast(np.matmul(np.swapaxes(a, -1, -2), g), np.asarray(b))
+
+
+def _check_dot(a, b):
+    if np.ndim(a) > 2 or np.ndim(b) > 2:
+        from .errors import ADError
+
+        raise ADError(
+            f"the derivative of np.dot is implemented for scalars, vectors and matrices, "
+            f"not for arrays of {np.ndim(a)} and {np.ndim(b)} dimensions",
+            hint="Use `np.matmul` (or `@`), `np.tensordot` or `np.einsum` for stacked arrays.",
+        )
+
+
+def dot_adjoint_a(g, a, b):
+    """The adjoint of `a` in `np.dot(a, b)`."""
+    _check_dot(a, b)
+    if np.ndim(a) == 0 or np.ndim(b) == 0:
+        return unbroadcast(g * b, a)
+    return matmul_adjoint_a(g, a, b)
+
+
+def dot_adjoint_b(g, a, b):
+    """The adjoint of `b` in `np.dot(a, b)`."""
+    _check_dot(a, b)
+    if np.ndim(a) == 0 or np.ndim(b) == 0:
+        return unbroadcast(g * a, b)
+    return matmul_adjoint_b(g, a, b)
+
+
+def zeros_like_input(x):
+    """A zero gradient of the type and shape of `x` (a float for a Python float)."""
+    if isinstance(x, np.ndarray):
+        return np.zeros_like(x, dtype=np.result_type(x, 1.0))
+    return type(x)(0.0) if isinstance(x, (float, np.floating)) else 0.0

@@ -1,0 +1,42 @@
+"""Which values certainly have the same shape, without knowing any shape.
+
+An elementwise op whose operands are all of one shape class, or literal scalars,
+produces a value of that class: in `c = b * b * 3`, `b`, `b * b` and `c` share one.
+The reverse pass skips `unbroadcast` for an argument of an elementwise op when every
+other operand is in the argument's class: no broadcasting can have happened there.
+"""
+from __future__ import annotations
+
+from .ir import Call, Const, Function, Value
+from .rules import is_elementwise
+
+
+def is_scalar_literal(operand) -> bool:
+    return isinstance(operand, Const) and operand.name is None and isinstance(operand.value, (int, float))
+
+
+class ShapeClasses:
+    def __init__(self, fn: Function):
+        self.parent: dict[Value, Value] = {}
+        for op in fn.body.ops:
+            if isinstance(op, Call) and is_elementwise(op.fn):
+                arrays = [a for a in op.args if not is_scalar_literal(a)]
+                if arrays and all(isinstance(a, Value) for a in arrays) and self._all_same(arrays):
+                    self.parent[op.results[0]] = self.find(arrays[0])
+
+    def find(self, v: Value) -> Value:
+        while v in self.parent:
+            v = self.parent[v]
+        return v
+
+    def _all_same(self, values) -> bool:
+        roots = {self.find(v) for v in values}
+        return len(roots) == 1
+
+    def broadcasts_to(self, op: Call, i: int) -> bool:
+        """False when argument `i` of the elementwise `op` surely has the output's shape."""
+        target = op.args[i]
+        if not isinstance(target, Value):
+            return True
+        root = self.find(target)
+        return not all(is_scalar_literal(a) or isinstance(a, Value) and self.find(a) is root for a in op.args)

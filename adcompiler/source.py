@@ -1,0 +1,98 @@
+"""Stage 1: read a function's source, parse it with gast, and resolve its free names.
+
+A `Source` knows where every node came from (`location`) and what every free name
+denotes right now (`resolve`). Free names are resolved when the gradient is compiled;
+`Source.bindings` records what each one was bound to, so that the caller can notice a
+rebinding later and compile again instead of running stale code.
+"""
+from __future__ import annotations
+
+import builtins
+import inspect
+import textwrap
+from dataclasses import dataclass, field
+
+import gast
+
+from .errors import ADError, Location, UnsupportedSyntaxError
+
+_MISSING = object()
+
+
+@dataclass(frozen=True)
+class Source:
+    fn: object
+    filename: str
+    first_line: int  # line number of the `def` in the file
+    indent: int  # columns removed by dedenting
+    lines: tuple[str, ...]  # the function's lines as they are in the file
+    tree: gast.FunctionDef
+    bindings: dict = field(default_factory=dict, compare=False)
+
+    @property
+    def name(self) -> str:
+        return self.tree.name
+
+    def location(self, node) -> Location:
+        line = getattr(node, "lineno", 1)
+        col = getattr(node, "col_offset", 0) + self.indent
+        text = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
+        return Location(self.filename, self.first_line + line - 1, col, text)
+
+    def resolve(self, name: str):
+        """The object a free name denotes now, or `_MISSING`."""
+        code = self.fn.__code__
+        if name in code.co_freevars:
+            cell = self.fn.__closure__[code.co_freevars.index(name)]
+            try:
+                value = cell.cell_contents
+            except ValueError:  # the cell is not filled yet
+                return _MISSING
+            self.bindings[name] = ("cell", cell, value)
+            return value
+        if name in self.fn.__globals__:
+            value = self.fn.__globals__[name]
+            self.bindings[name] = ("global", self.fn.__globals__, value)
+            return value
+        return getattr(builtins, name, _MISSING)
+
+    def bindings_unchanged(self) -> bool:
+        """True while every free name still denotes the object it denoted at compile time."""
+        for name, (kind, where, value) in self.bindings.items():
+            now = where.cell_contents if kind == "cell" else where.get(name, _MISSING)
+            if now is not value:
+                return False
+        return True
+
+
+def parse(fn) -> Source:
+    """Parse `fn`'s source into a gast `FunctionDef`, keeping file positions."""
+    fn = inspect.unwrap(fn)
+    if not inspect.isfunction(fn):
+        raise ADError(
+            f"adcompiler differentiates Python functions; got {type(fn).__name__} {fn!r}",
+            hint="Pass a function defined with `def`.",
+        )
+    try:
+        lines, first_line = inspect.getsourcelines(fn)
+    except (OSError, TypeError) as exc:
+        raise ADError(
+            f"cannot read the source of {fn.__qualname__}: {exc}",
+            hint="adcompiler reads source code; define the function in a file, not in an interactive prompt.",
+        ) from None
+    text = "".join(lines)
+    dedented = textwrap.dedent(text)
+    indent = _indent_of(lines[0]) - _indent_of(dedented.splitlines()[0])
+    filename = inspect.getsourcefile(fn) or fn.__code__.co_filename
+    module = gast.parse(dedented)
+    tree = module.body[0]
+    if not isinstance(tree, gast.FunctionDef):  # a lambda's source is its whole line
+        loc = Location(filename, first_line, indent, lines[0].rstrip("\n"))
+        raise UnsupportedSyntaxError(
+            f"{fn.__qualname__} is not defined with `def`", loc, hint="Define the function with `def`."
+        )
+    return Source(fn, filename, first_line, indent, tuple(line.rstrip("\n") for line in lines), tree)
+
+
+def _indent_of(line: str) -> int:
+    return len(line) - len(line.lstrip())
