@@ -229,12 +229,16 @@ def _kind(arg) -> str:
 
 
 def _fresh(g, like=None):
-    """Gradients given to the user are theirs to modify (read-only broadcast views are
-    copied), and have the type of their input: float in, float out."""
+    """A gradient as handed to the user: of the type, dtype and shape of its input (float
+    in, float out; float32 in, float32 out), and theirs to modify (never a read-only view)."""
+    if isinstance(like, np.ndarray):
+        if type(g) is not np.ndarray or g.dtype != like.dtype or not g.flags.writeable:
+            g = np.array(g, dtype=like.dtype)
+        return g
+    if isinstance(like, (float, np.floating)):
+        return g if type(g) is type(like) else type(like)(g)
     if isinstance(g, np.ndarray) and not g.flags.writeable:
-        g = g.copy()
-    if isinstance(like, float) and not isinstance(g, float):
-        g = float(g)
+        return g.copy()
     return g
 
 

@@ -36,6 +36,7 @@ COMPARE = {
 ARRAY_ATTRIBUTES = {"T": np.transpose, "shape": np.shape, "ndim": np.ndim, "size": np.size}
 ARRAY_METHODS = {"sum": np.sum, "mean": np.mean, "dot": np.dot, "reshape": np.reshape,
                  "transpose": np.transpose}
+_FOLDABLE = set(BINARY.values()) | set(UNARY.values()) | set(COMPARE.values())
 _SCALARS = (int, float, complex, bool, str, bytes, type(None), type(Ellipsis), np.generic)
 
 
@@ -264,7 +265,12 @@ class _Lowering:
                 args.append(Const(None if default is np._NoValue else default))
         return args, kwargs
 
-    def call(self, fn, args, node, kwargs=None) -> Value:
+    def call(self, fn, args, node, kwargs=None):
+        if fn in _FOLDABLE and all(isinstance(a, Const) and a.name is None for a in args):
+            try:
+                return Const(fn(*(a.value for a in args)))  # constant folding: `-1`, `2 ** 10`
+            except Exception:  # noqa: BLE001 - leave it to run time, where Python raises it
+                pass
         hints = [a.hint if isinstance(a, Value) else (a.name or literal_hint(a.value)) for a in args]
         loc = self.source.location(node)
         result = Value(temp_hint(fn, hints), loc)

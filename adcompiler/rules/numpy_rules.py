@@ -81,20 +81,26 @@ defvjp(
 )
 
 
+# np.clip(x, lo, hi) is minimum(maximum(x, lo), hi); lo or hi may be None.
 def _clip_x(g, ans, x, lo, hi):
-    inside = True if lo is None else x >= lo
-    if hi is not None:
-        inside = (x <= hi) if inside is True else inside & (x <= hi)
-    return g if inside is True else np.where(inside, g, 0.0)
+    if lo is None and hi is None:
+        return g
+    if lo is None:
+        return np.where(x <= hi, g, 0.0)
+    if hi is None:
+        return np.where(x >= lo, g, 0.0)
+    return np.where((x >= lo) & (x <= hi), g, 0.0)
 
 
-defvjp(
-    np.clip,
-    _clip_x,
-    lambda g, ans, x, lo, hi: np.where(x < lo, g, 0.0),
-    lambda g, ans, x, lo, hi: np.where(x > hi, g, 0.0),
-    unbroadcast=True,
-)
+def _clip_lo(g, ans, x, lo, hi):
+    return np.where(x < lo, g, 0.0) if hi is None else np.where((x < lo) & (lo <= hi), g, 0.0)
+
+
+def _clip_hi(g, ans, x, lo, hi):
+    return np.where(x > hi, g, 0.0) if lo is None else np.where(np.maximum(x, lo) > hi, g, 0.0)
+
+
+defvjp(np.clip, _clip_x, _clip_lo, _clip_hi, unbroadcast=True)
 
 # ---------------------------------------------------------------- reductions
 
@@ -129,7 +135,7 @@ defvjp(np.dot, lambda g, ans, a, b: dot_adjoint_a(g, a, b),
 
 
 def _transpose(g, ans, x, axes=None):
-    return np.transpose(g) if axes is None else np.transpose(g, np.argsort(axes).tolist())
+    return np.transpose(g) if axes is None else np.transpose(g, tuple(np.argsort(axes).tolist()))
 
 
 defvjp(np.transpose, _transpose, params=("axes",))

@@ -1,0 +1,147 @@
+"""Every derivative rule against central finite differences, from a table.
+
+One row per expression: the expression in `x` (and `y`, `z`), the argument shapes to
+try (scalars, vectors, matrices, broadcast pairs; "float" is a Python float), and the
+domain of the inputs. Adding a rule means adding a row.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import adcompiler as ad
+
+from .helpers import function_from_source, make_input
+
+UNARY_SHAPES = ["float", (), (3,), (2, 3)]
+BINARY_SHAPES = [
+    ("float", "float"), ((3,), (3,)), ((2, 3), (2, 3)), ((2, 3), (3,)), ((3,), (2, 3)),
+    ((2, 1), (1, 3)), ("float", (2, 3)), ((2, 3), "float"), ((), (3,)),
+]
+
+ROWS = [
+    # expression, shapes, domain
+    ("x + y", BINARY_SHAPES, "real"),
+    ("x - y", BINARY_SHAPES, "real"),
+    ("x * y", BINARY_SHAPES, "real"),
+    ("x / y", BINARY_SHAPES, "positive"),
+    ("x ** y", BINARY_SHAPES, "positive"),
+    ("x ** 2", UNARY_SHAPES, "real"),
+    ("x ** 3.5", UNARY_SHAPES, "positive"),
+    ("2.0 ** x", UNARY_SHAPES, "real"),
+    ("-x", UNARY_SHAPES, "real"),
+    ("+x", UNARY_SHAPES, "real"),
+    ("x * x + 3 * x - x / 2", UNARY_SHAPES, "real"),
+    ("1.5 - x", UNARY_SHAPES, "real"),
+    ("2 / x", UNARY_SHAPES, "positive"),
+    ("np.add(x, y)", BINARY_SHAPES, "real"),
+    ("np.subtract(x, y)", BINARY_SHAPES, "real"),
+    ("np.multiply(x, y)", BINARY_SHAPES, "real"),
+    ("np.divide(x, y)", BINARY_SHAPES, "positive"),
+    ("np.power(x, y)", BINARY_SHAPES, "positive"),
+    ("np.negative(x)", UNARY_SHAPES, "real"),
+    ("np.exp(x)", UNARY_SHAPES, "real"),
+    ("np.log(x)", UNARY_SHAPES, "positive"),
+    ("np.sqrt(x)", UNARY_SHAPES, "positive"),
+    ("np.sin(x)", UNARY_SHAPES, "real"),
+    ("np.cos(x)", UNARY_SHAPES, "real"),
+    ("np.tanh(x)", UNARY_SHAPES, "real"),
+    ("np.square(x)", UNARY_SHAPES, "real"),
+    ("np.abs(x)", UNARY_SHAPES, "positive"),
+    ("np.abs(-x)", UNARY_SHAPES, "positive"),
+    ("abs(x)", UNARY_SHAPES, "positive"),
+    ("np.maximum(x, y)", BINARY_SHAPES, "real"),
+    ("np.minimum(x, y)", BINARY_SHAPES, "real"),
+    ("np.maximum(x, 0.1)", UNARY_SHAPES, "real"),
+    ("np.where(x > 0, x, y)", BINARY_SHAPES, "real"),
+    ("np.where(x > y, x * y, y)", BINARY_SHAPES, "real"),
+    ("np.clip(x, -0.5, 0.5)", UNARY_SHAPES, "real"),
+    ("np.clip(x, -0.5, None)", UNARY_SHAPES, "real"),
+    ("np.clip(x, None, 0.5)", UNARY_SHAPES, "real"),
+    ("np.clip(x, y, 1.0)", BINARY_SHAPES, "real"),
+    ("np.sum(x)", UNARY_SHAPES, "real"),
+    ("np.mean(x)", UNARY_SHAPES, "real"),
+    ("np.sum(x * y)", BINARY_SHAPES, "real"),
+    ("np.sum(x, axis=0)", [(3,), (2, 3), (2, 3, 4)], "real"),
+    ("np.sum(x, axis=1)", [(2, 3), (2, 3, 4)], "real"),
+    ("np.sum(x, axis=-1, keepdims=True)", [(3,), (2, 3), (2, 3, 4)], "real"),
+    ("np.sum(x, axis=(0, 2))", [(2, 3, 4)], "real"),
+    ("np.sum(x, 1)", [(2, 3)], "real"),
+    ("x.sum(axis=0)", [(2, 3)], "real"),
+    ("np.mean(x, axis=0)", [(3,), (2, 3), (2, 3, 4)], "real"),
+    ("np.mean(x, axis=1, keepdims=True)", [(2, 3), (2, 3, 4)], "real"),
+    ("np.mean(x, axis=(0, 1))", [(2, 3, 4)], "real"),
+    ("x.mean()", [(2, 3)], "real"),
+    ("np.dot(x, y)", [((3,), (3,)), ((2, 3), (3,)), ((3,), (3, 2)), ((2, 3), (3, 4)), ("float", (3,)), ((), ())], "real"),
+    ("x.dot(y)", [((2, 3), (3, 4))], "real"),
+    ("x @ y", [((3,), (3,)), ((2, 3), (3,)), ((3,), (3, 2)), ((2, 3), (3, 4)), ((5, 2, 3), (3, 4)),
+               ((5, 2, 3), (5, 3, 4)), ((3,), (5, 3, 4)), ((5, 2, 3), (3,)), ((1, 2, 3), (4, 3, 2))], "real"),
+    ("np.matmul(x, y)", [((2, 3), (3, 4)), ((3,), (3,))], "real"),
+    ("np.transpose(x)", [(3,), (2, 3), (2, 3, 4)], "real"),
+    ("np.transpose(x, (1, 2, 0))", [(2, 3, 4)], "real"),
+    ("np.transpose(x, axes=(2, 0, 1))", [(2, 3, 4)], "real"),
+    ("x.transpose(1, 0)", [(2, 3)], "real"),
+    ("x.T", [(3,), (2, 3)], "real"),
+    ("np.reshape(x, (3, 2))", [(2, 3), (6,)], "real"),
+    ("np.reshape(x, -1)", [(2, 3)], "real"),
+    ("x.reshape(3, 2)", [(2, 3)], "real"),
+    ("x.reshape((6, 1))", [(2, 3)], "real"),
+    ("x[0]", [(3,), (2, 3)], "real"),
+    ("x[-1, 1:]", [(2, 3)], "real"),
+    ("x[::2]", [(5,), (5, 2)], "real"),
+    ("x[:, None]", [(3,)], "real"),
+    ("x[..., 0]", [(2, 3)], "real"),
+    ("x[np.array([0, 0, 2])]", [(3,), (3, 2)], "real"),
+    ("x[x > 0]", [(5,)], "real"),
+]
+
+
+def _cases():
+    for expression, shapes, domain in ROWS:
+        binary = "y" in expression.replace("np.", "")
+        for shape in shapes:
+            yield pytest.param(expression, shape if binary else (shape,), domain, id=f"{expression}-{shape}")
+
+
+@pytest.mark.parametrize("expression, shapes, domain", list(_cases()))
+def test_rule_matches_finite_differences(expression, shapes, domain):
+    params = ", ".join("xyz"[: len(shapes)])
+    fn = function_from_source(f"def f({params}):\n    return {expression}\n")
+    rng = np.random.default_rng(abs(hash((expression, str(shapes)))) % 2**32)
+    args = [make_input(shape, rng, domain) for shape in shapes]
+    ad.check_grads(fn, *args, wrt=tuple(range(len(args))))
+
+
+@pytest.mark.parametrize("expression", ["np.exp(x)", "np.sum(x * y)", "x * 2.0", "np.mean(x ** 2)"])
+def test_float_in_float_out(expression):
+    params = "x, y" if "y" in expression else "x"
+    fn = function_from_source(f"def f({params}):\n    return np.sum({expression})\n")
+    args = (0.7, 1.3) if "y" in expression else (0.7,)
+    grads = ad.grad(fn, wrt=tuple(range(len(args))))(*args)
+    assert all(type(g) is float for g in grads), [type(g) for g in grads]
+
+
+def test_float32_stays_float32():
+    fn = function_from_source("def f(x, y):\n    return np.sum(np.tanh(x) * y + 1.0)\n")
+    x = np.ones(3, dtype=np.float32)
+    gx, gy = ad.grad(fn, wrt=(0, 1))(x, x)
+    assert gx.dtype == np.float32 and gy.dtype == np.float32
+
+
+def test_maximum_splits_ties_equally():
+    fn = function_from_source("def f(x, y):\n    return np.sum(np.maximum(x, y))\n")
+    gx, gy = ad.grad(fn, wrt=(0, 1))(np.array([1.0, 2.0, 3.0]), np.array([1.0, 5.0, 0.0]))
+    np.testing.assert_array_equal(gx, [0.5, 0.0, 1.0])
+    np.testing.assert_array_equal(gy, [0.5, 1.0, 0.0])
+
+
+def test_repeated_integer_indices_accumulate():
+    fn = function_from_source("def f(x):\n    return np.sum(x[np.array([0, 0, 2])])\n")
+    np.testing.assert_array_equal(ad.grad(fn)(np.zeros(3)), [2.0, 0.0, 1.0])
+
+
+def test_gradients_are_writable_and_shaped_like_inputs():
+    fn = function_from_source("def f(x):\n    return np.sum(x)\n")
+    g = ad.grad(fn)(np.ones((2, 3)))
+    assert g.shape == (2, 3)
+    g[0, 0] = 5.0  # a broadcast view would refuse this
