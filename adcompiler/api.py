@@ -225,7 +225,8 @@ def _check_differentiable(arg, index: int, fn) -> None:
 def _kind(arg) -> str:
     if isinstance(arg, np.ndarray):
         return f"an array of dtype {arg.dtype}"
-    return f"a {type(arg).__name__}"
+    name = type(arg).__name__
+    return f"{'an' if name[0] in 'aeiou' else 'a'} {name}"
 
 
 def _fresh(g, like=None):

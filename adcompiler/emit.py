@@ -126,10 +126,10 @@ class _Emitter:
     def _name_globals(self) -> None:
         for op in self.fn.body.ops:
             if isinstance(op, Call):
-                self._callee(op.fn)
+                self._callee(op.fn, op.fn_name)
                 for x in op.operands:
                     if isinstance(x, Const) and x.name is not None:
-                        self._global(x.value, x.name)
+                        self._operand(x)
 
     def _global(self, obj, preferred: str) -> str:
         key = id(obj)
@@ -232,7 +232,10 @@ class _Emitter:
                 return self._call(self.definition[x], in_index)
             return ast.Name(self.namer.names[x])
         if x.name is not None:
-            return ast.Name(self._global(x.value, x.name))
+            path = module_path(x.value) if callable(x.value) else None
+            if path is not None and path[0] in ("numpy", "math"):
+                return _dotted(f"{self._module(path[0])}.{path[1]}")
+            return ast.Name(self._global(x.value, x.name.split(".")[-1]))
         return self._literal(x.value, in_index)
 
     def _literal(self, value, in_index: bool = False) -> ast.expr:
@@ -269,7 +272,7 @@ class _Emitter:
         if fn is np.transpose and len(args) == 1 and not op.kwargs:
             return ast.Attribute(self._operand(args[0]), "T")
         keywords = [ast.keyword(k, self._operand(v)) for k, v in op.kwargs]
-        return ast.Call(self._callee(fn), [self._operand(a) for a in args], keywords)
+        return ast.Call(self._callee(fn, op.fn_name), [self._operand(a) for a in args], keywords)
 
     def _apply(self, dotted: str, args) -> ast.expr:
         return ast.Call(_dotted(dotted), args, [])
@@ -279,13 +282,13 @@ class _Emitter:
 
         return self._global(importlib.import_module(module), _MODULE_NAMES.get(module, module.split(".")[-1]))
 
-    def _callee(self, fn) -> ast.expr:
+    def _callee(self, fn, spelling: str | None = None) -> ast.expr:
         path = module_path(fn)
         if path is not None and path[0] in ("numpy", "math"):
             return _dotted(f"{self._module(path[0])}.{path[1]}")
         if path is not None and path[0] == "builtins":
             return ast.Name(self._global(fn, path[1]))
-        name = getattr(fn, "__name__", None)
+        name = spelling or getattr(fn, "__name__", None)
         if name is None or isinstance(fn, types.ModuleType):
             raise InternalError(f"cannot spell the callable {fn!r} in generated code")
         return ast.Name(self._global(fn, name))

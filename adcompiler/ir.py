@@ -70,6 +70,7 @@ class Call:
     args: tuple[Operand, ...]
     kwargs: tuple[tuple[str, Operand], ...] = ()
     loc: Location | None = None
+    fn_name: str | None = None  # the user's name for `fn`, where the source calls it by a plain name
 
     @property
     def operands(self) -> tuple[Operand, ...]:

@@ -8,6 +8,7 @@ defined at module level) becomes a named `Const` that generated code reads by na
 """
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import operator
 import types
@@ -47,10 +48,11 @@ class UnresolvedNameError(ADError):
 class _Static:
     """A compile-time object named in the source: a module, a function, a class."""
 
-    __slots__ = ("obj",)
+    __slots__ = ("obj", "spelling")
 
-    def __init__(self, obj):
+    def __init__(self, obj, spelling: str):
         self.obj = obj
+        self.spelling = spelling  # how the source names it: `np.linalg.norm`, `helper`
 
 
 def lower(source: Source) -> Function:
@@ -125,7 +127,7 @@ class _Lowering:
                 op = self.ops[i]
                 if op.results[0] is value:
                     renamed = Value(name, value.loc)
-                    self.ops[i] = Call((renamed,), op.fn, op.args, op.kwargs, op.loc)
+                    self.ops[i] = dataclasses.replace(op, results=(renamed,))
                     self.fresh.discard(value)
                     return renamed
         return value
@@ -136,11 +138,10 @@ class _Lowering:
         """Lower `node` to an IR operand; a static object here is an error."""
         result = self.expr(node)
         if isinstance(result, _Static):
-            if isinstance(result.obj, _SCALARS):
-                return Const(result.obj)
-            raise self.error(UnsupportedSyntaxError, node,
-                             f"{_describe(result.obj)} cannot be used as a value here",
-                             "Call it, or pass the value it should stand for as an argument.")
+            if isinstance(result.obj, types.ModuleType):
+                raise self.error(UnsupportedSyntaxError, node, f"the module `{result.spelling}` cannot be used as a value",
+                                 "Use one of its functions or constants instead.")
+            return Const(result.obj, name=result.spelling)  # a function or class passed as a value
         return result
 
     def expr(self, node):
@@ -162,7 +163,7 @@ class _Lowering:
         if isinstance(obj, _SCALARS):
             return Const(obj)
         if isinstance(obj, (types.ModuleType, type)) or callable(obj):
-            return _Static(obj)
+            return _Static(obj, node.id)
         return Const(obj, name=node.id)
 
     def expr_BinOp(self, node):
@@ -183,7 +184,7 @@ class _Lowering:
             if not hasattr(base.obj, node.attr):
                 raise self.error(ADError, node, f"{_describe(base.obj)} has no attribute `{node.attr}`")
             obj = getattr(base.obj, node.attr)
-            return Const(obj) if isinstance(obj, _SCALARS) else _Static(obj)
+            return Const(obj) if isinstance(obj, _SCALARS) else _Static(obj, f"{base.spelling}.{node.attr}")
         if node.attr in ARRAY_ATTRIBUTES:
             return self.call(ARRAY_ATTRIBUTES[node.attr], [base], node)
         raise self.error(UnsupportedSyntaxError, node, f"the attribute `.{node.attr}` is not supported",
@@ -216,6 +217,7 @@ class _Lowering:
             raise self.error(UnsupportedSyntaxError, node, "`*args` and `**kwargs` in calls are not supported",
                              "Pass each argument explicitly.")
         args = []
+        spelling = None
         if isinstance(node.func, gast.Attribute) and not isinstance(callee := self.expr(node.func.value), _Static):
             fn = ARRAY_METHODS.get(node.func.attr)
             if fn is None:
@@ -236,10 +238,14 @@ class _Lowering:
                 raise self.error(UnsupportedSyntaxError, node.func, "only named functions can be called here")
             fn = callee.obj
             node_args = node.args
+            spelling = callee.spelling
         args += [self.operand(a) for a in node_args]
         kwargs = {k.arg: self.operand(k.value) for k in node.keywords}
         args, kwargs = self.bind(fn, args, kwargs, node)
-        return self.call(fn, args, node, kwargs)
+        result = self.call(fn, args, node, kwargs)
+        if isinstance(node.func, gast.Name):  # generated code calls it by the user's name
+            self.ops[-1] = dataclasses.replace(self.ops[-1], fn_name=spelling)
+        return result
 
     def bind(self, fn, args, kwargs, node):
         """Positional data arguments stay positional; the rest become keywords, by name."""

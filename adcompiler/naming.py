@@ -51,7 +51,7 @@ def describe(fn) -> str:
         return f"np.{attr}" if module == "numpy" else f"{module}.{attr}" if module != "builtins" else attr
     if isinstance(fn, types.ModuleType):
         return fn.__name__
-    return getattr(fn, "__qualname__", None) or repr(fn)
+    return getattr(fn, "__qualname__", None) or f"{type(fn).__name__} object"
 
 
 def temp_hint(fn, operand_hints: list[str]) -> str:
@@ -62,13 +62,20 @@ def temp_hint(fn, operand_hints: list[str]) -> str:
     else:
         word = OPERATOR_WORDS.get(fn) or getattr(fn, "__name__", "t")
         hint = "_".join([word] + operand_hints[:1])
+    if len(hint) > 24 and operand_hints:
+        hint = f"{OPERATOR_WORDS.get(fn) or getattr(fn, '__name__', 't')}_{operand_hints[0]}"
     return hint if len(hint) <= 24 and hint.isidentifier() else "t"
 
 
+_NUMBER_WORDS = {0: "zero", 1: "one", 2: "two", 3: "three", 10: "ten"}
+
+
 def literal_hint(value) -> str:
-    """How a constant reads inside a hint: `2`, `0_5`, or `c`."""
+    """How a constant reads inside a hint: `one`, `2`, `0_5`, or `c`."""
     if isinstance(value, bool) or value is None:
         return "c"
+    if isinstance(value, (int, float)) and value in _NUMBER_WORDS:
+        return _NUMBER_WORDS[value]
     if isinstance(value, (int, float)):
         text = repr(value).replace(".", "_").replace("-", "neg")
         return text if re.fullmatch(r"\w+", text) else "c"

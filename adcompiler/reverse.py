@@ -18,6 +18,7 @@ control-flow lowering.
 """
 from __future__ import annotations
 
+import dataclasses
 import operator
 from dataclasses import dataclass
 
@@ -150,7 +151,7 @@ class _Sweep:
         """Name the value just recorded after the adjoint it becomes."""
         op = self.ops[-1]
         named = Value(name, contribution.loc)
-        self.ops[-1] = Call((named,), op.fn, op.args, op.kwargs, op.loc)
+        self.ops[-1] = dataclasses.replace(op, results=(named,))
         return named
 
     def final(self, value):

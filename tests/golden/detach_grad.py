@@ -1,0 +1,12 @@
+def detach_grad(x):
+    # forward pass
+    u = stop_gradient(x * x)
+    z = u * x
+    sum_z = np.sum(z)
+    # backward pass
+    sum_z_bar = 1.0
+    # return np.sum(z)  (golden_functions.py:43)
+    z_bar = np.broadcast_to(sum_z_bar, np.shape(z))
+    # z = u * x  (golden_functions.py:42)
+    x_bar = unbroadcast(z_bar * u, x)
+    return sum_z, x_bar

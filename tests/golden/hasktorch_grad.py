@@ -1,0 +1,15 @@
+def hasktorch_grad(a):
+    # forward pass
+    b = a + 2
+    c = b * b * 3
+    out = np.mean(c)
+    # backward pass
+    out_bar = 1.0
+    # out = np.mean(c)  (golden_functions.py:13)
+    c_bar = np.broadcast_to(out_bar / np.size(c), np.shape(c))
+    # c = b * b * 3  (golden_functions.py:12)
+    b_times_b_bar = c_bar * 3
+    b_bar = b_times_b_bar * b + b_times_b_bar * b
+    # b = a + 2  (golden_functions.py:11)
+    a_bar = b_bar
+    return out, a_bar

@@ -1,0 +1,16 @@
+def rstudio_grad(x1, x2):
+    # forward pass
+    x2_plus_two = x2 + 2
+    y = x1 * x2_plus_two
+    z = y ** 2 * 3
+    out = np.mean(z)
+    # backward pass
+    out_bar = 1.0
+    # out = np.mean(z)  (golden_functions.py:29)
+    z_bar = np.broadcast_to(out_bar / np.size(z), np.shape(z))
+    # z = y ** 2 * 3  (golden_functions.py:28)
+    y_bar = z_bar * 3 * 2 * y
+    # y = x1 * (x2 + 2)  (golden_functions.py:27)
+    x1_bar = unbroadcast(y_bar * x2_plus_two, x1)
+    x2_bar = unbroadcast(y_bar * x1, x2_plus_two)
+    return out, (x1_bar, x2_bar)

@@ -1,0 +1,234 @@
+"""The public API: forms of `grad`, `wrt` and `retain`, caching, `source`, `graph`, `dump`."""
+from __future__ import annotations
+
+import linecache
+import traceback
+
+import numpy as np
+import pytest
+
+import adcompiler as ad
+from adcompiler import api
+
+from .helpers import function_from_source
+
+
+def loss(w, x, y):
+    pred = x @ w
+    return np.mean((pred - y) ** 2)
+
+
+def data():
+    rng = np.random.default_rng(0)
+    return rng.standard_normal(3), rng.standard_normal((5, 3)), rng.standard_normal(5)
+
+
+def expected_loss_gradients(w, x, y):
+    r = x @ w - y
+    return 2 * x.T @ r / len(y), -2 * r / len(y)
+
+
+def test_decorator_defaults_to_first_parameter():
+    g = ad.grad(loss)
+    w, x, y = data()
+    np.testing.assert_allclose(g(w, x, y), expected_loss_gradients(w, x, y)[0])
+
+
+def test_decorator_with_arguments():
+    @ad.grad(wrt="y")
+    def f(w, x, y):
+        return np.sum(w * y ** 2)
+
+    np.testing.assert_allclose(f(np.ones(2), None, np.array([1.0, 2.0])), [2.0, 4.0])
+
+
+@pytest.mark.parametrize("wrt", [(0, 2), ("w", "y"), (0, "y"), (-3, -1)])
+def test_wrt_tuples_give_tuples(wrt):
+    w, x, y = data()
+    gw, gy = ad.grad(loss, wrt=wrt)(w, x, y)
+    ew, ey = expected_loss_gradients(w, x, y)
+    np.testing.assert_allclose(gw, ew)
+    np.testing.assert_allclose(gy, ey)
+
+
+def test_single_wrt_in_a_tuple_gives_a_tuple():
+    w, x, y = data()
+    (gw,) = ad.grad(loss, wrt=("w",))(w, x, y)
+    np.testing.assert_allclose(gw, expected_loss_gradients(w, x, y)[0])
+
+
+def test_keyword_and_default_arguments_at_call():
+    def f(x, scale=2.0):
+        return np.sum(x * scale)
+
+    g = ad.grad(f, wrt=("x", "scale"))
+    gx, gs = g(x=np.ones(3))
+    np.testing.assert_allclose(gx, [2.0, 2.0, 2.0])
+    assert gs == 3.0
+
+
+def test_value_and_grad():
+    w, x, y = data()
+    value, gw = ad.value_and_grad(loss)(w, x, y)
+    assert np.isclose(value, loss(w, x, y))
+    np.testing.assert_allclose(gw, expected_loss_gradients(w, x, y)[0])
+
+
+def test_value_and_grad_with_retain():
+    def f(x):
+        y = x * 3.0
+        return np.sum(y * y)
+
+    value, gx, retained = ad.value_and_grad(f, retain="y")(np.ones(2))
+    assert value == 18.0
+    np.testing.assert_allclose(gx, [18.0, 18.0])
+    np.testing.assert_allclose(retained["y"], [6.0, 6.0])
+
+
+def test_vjp_of_a_matrix_output():
+    def f(a, b):
+        return np.tanh(a @ b)
+
+    a, b = np.random.default_rng(1).standard_normal((2, 3, 4))[0], np.random.default_rng(2).standard_normal((4, 2))
+    value, pullback = ad.vjp(f, wrt=(0, 1))(a, b)
+    np.testing.assert_allclose(value, f(a, b))
+    seed = np.arange(6.0).reshape(3, 2)
+    da, db = pullback(seed)
+    inner = seed * (1 - value**2)
+    np.testing.assert_allclose(da, inner @ b.T)
+    np.testing.assert_allclose(db, a.T @ inner)
+
+
+def test_pullback_can_be_called_many_times():
+    value, pullback = ad.vjp(_sin)(np.array([0.0, 1.0]))
+    np.testing.assert_allclose(pullback(np.ones(2)), np.cos([0.0, 1.0]))
+    np.testing.assert_allclose(pullback(2 * np.ones(2)), 2 * np.cos([0.0, 1.0]))
+
+
+def _sin(x):
+    return np.sin(x)
+
+
+def test_gradient_of_an_unused_parameter_is_zeros_of_its_type():
+    def f(x, y):
+        return np.sum(x)
+
+    gx, gy = ad.grad(f, wrt=(0, 1))(np.ones(2), np.ones((2, 2)))
+    np.testing.assert_array_equal(gy, np.zeros((2, 2)))
+    gx, gy = ad.grad(f, wrt=(0, 1))(np.ones(2), 1.5)
+    assert gy == 0.0 and type(gy) is float
+
+
+def test_stop_gradient_blocks_the_gradient():
+    def f(x):
+        return np.sum(ad.stop_gradient(x) * x)
+
+    np.testing.assert_allclose(ad.grad(f)(np.array([1.0, 2.0])), [1.0, 2.0])
+
+
+def test_second_call_does_no_compilation_work(monkeypatch):
+    def f(x):
+        return np.sum(np.sin(x))
+
+    g = ad.grad(f)
+    calls = []
+    real = api.compile_gradient
+    monkeypatch.setattr(api, "compile_gradient", lambda *a, **k: calls.append(a) or real(*a, **k))
+    g(np.ones(2))
+    g(np.ones(3))
+    ad.grad(f)(np.ones(2))  # a new grad of the same function and wrt hits the cache too
+    assert calls == []
+
+
+def test_rebinding_a_global_recompiles():
+    fn = function_from_source("def f(x):\n    return np.sum(x * scale)\n", namespace={"scale": 2.0})
+    g = ad.grad(fn)
+    np.testing.assert_allclose(g(np.ones(2)), [2.0, 2.0])
+    fn.__globals__["scale"] = 5.0
+    np.testing.assert_allclose(g(np.ones(2)), [5.0, 5.0])
+
+
+def test_global_array_is_read_by_name():
+    weights = np.array([1.0, 2.0])
+    fn = function_from_source("def f(x):\n    return np.sum(x * weights)\n", namespace={"weights": weights})
+    g = ad.grad(fn)
+    assert "x * weights" in g.source
+    weights[:] = [3.0, 4.0]  # mutated in place: the generated code sees the new values
+    np.testing.assert_allclose(g(np.ones(2)), [3.0, 4.0])
+
+
+def test_name_defined_after_grad_is_applied_compiles_on_first_call():
+    scope = {}
+    fn = function_from_source("def f(x):\n    return np.sum(x * later)\n", namespace=scope)
+    g = ad.grad(fn)
+    fn.__globals__["later"] = 3.0
+    np.testing.assert_allclose(g(np.ones(2)), [3.0, 3.0])
+
+
+def test_source_and_graph():
+    g = ad.grad(loss)
+    assert g.source.startswith("def loss_grad(w, x, y):")
+    assert "# forward pass" in g.source and "# backward pass" in g.source
+    assert "w_bar" in g.source
+    assert str(g.graph) == str(g.graph)
+    assert str(g.graph).startswith("def loss(%w, %x, %y):")
+
+
+def test_generated_code_shows_in_tracebacks():
+    def f(x):
+        y = np.log(x)
+        return np.sum(y)
+
+    g = ad.grad(f)
+    with np.errstate(divide="raise"):
+        with pytest.raises(FloatingPointError) as info:
+            g(np.zeros(2))
+    frames = traceback.extract_tb(info.tb)
+    generated = [fr for fr in frames if fr.filename.startswith("<adcompiler f_grad")]
+    assert generated and generated[-1].line.strip() == linecache.getline(generated[-1].filename, generated[-1].lineno).strip()
+    assert "np.log(x)" in generated[-1].line
+
+
+def test_dump_prints_named_stages(capsys):
+    def f(x):
+        return np.sum(x * x)
+
+    ad.grad(f, dump="lower,emit")
+    err = capsys.readouterr().err
+    assert "after lower" in err and "after emit" in err and "after reverse" not in err
+    assert "def f(%x):" in err and "def f_grad(x):" in err
+
+
+def test_dump_from_environment(monkeypatch, capsys):
+    def f2(x):
+        return np.sum(x + x)
+
+    monkeypatch.setenv("ADCOMPILER_DUMP", "all")
+    ad.grad(f2)
+    err = capsys.readouterr().err
+    for stage in api.STAGES:
+        assert f"after {stage}" in err
+
+
+def test_gradient_does_not_modify_arguments():
+    w, x, y = data()
+    copies = [a.copy() for a in (w, x, y)]
+    ad.grad(loss, wrt=(0, 1, 2))(w, x, y)
+    for a, c in zip((w, x, y), copies):
+        np.testing.assert_array_equal(a, c)
+
+
+def test_check_grads_catches_a_wrong_rule(monkeypatch):
+    from adcompiler.rules import registry
+
+    def f3(x):
+        return np.sum(np.sin(x))
+
+    ad.check_grads(f3, np.ones(3))
+    original = registry._RULES[np.sin]
+    monkeypatch.setitem(registry._RULES, np.sin, registry.Rule(np.sin, (lambda g, ans, x: g * np.sin(x),)))
+    api._CACHE.clear()
+    with pytest.raises(AssertionError, match="does not match finite differences"):
+        ad.check_grads(f3, np.ones(3))
+    monkeypatch.setitem(registry._RULES, np.sin, original)
+    api._CACHE.clear()

@@ -1,0 +1,150 @@
+"""Errors name the user's file and line, show the line with a caret, and say what to do."""
+from __future__ import annotations
+
+import functools
+import re
+
+import numpy as np
+import pytest
+
+import adcompiler as ad
+
+from .helpers import function_from_source
+
+
+def assert_points_at(error: ad.ADError, line: int, text: str, caret_col: int):
+    """The message shows `line`, the stripped source `text`, and a caret under column `caret_col`."""
+    message = str(error)
+    assert error.loc is not None and error.loc.line == line
+    assert re.search(rf'File ".*", line {line}, column {caret_col + 1}', message), message
+    lines = message.splitlines()
+    shown = lines.index("    " + text)
+    leading = len(error.loc.text) - len(error.loc.text.lstrip())
+    assert lines[shown + 1] == "    " + " " * (caret_col - leading) + "^"
+
+
+UNSUPPORTED = [
+    ("lambda", "    y = lambda t: t * x\n", "y = lambda t: t * x", 8),
+    ("try", "    try:\n        y = x\n    except ValueError:\n        y = x\n", "try:", 4),
+    ("global", "    global counter\n", "global counter", 4),
+    ("yield", "    yield x\n", "yield x", 4),
+    ("comprehension", "    y = [t for t in x]\n", "y = [t for t in x]", 8),
+    ("dict", "    y = {'a': x}\n", "y = {'a': x}", 8),
+    ("chained comparison", "    y = 0 < x < 1\n", "y = 0 < x < 1", 8),
+    ("subscript assignment", "    x[0] = 1.0\n", "x[0] = 1.0", 4),
+    ("with", "    with open('f') as fh:\n        y = x\n", "with open('f') as fh:", 4),
+]
+
+
+@pytest.mark.parametrize("what, body, text, col", UNSUPPORTED, ids=[u[0] for u in UNSUPPORTED])
+def test_unsupported_syntax_is_refused_with_location(what, body, text, col):
+    fn = function_from_source(f"def f(x):\n{body}    return np.sum(x)\n")
+    with pytest.raises(ad.UnsupportedSyntaxError) as info:
+        ad.grad(fn)
+    assert "not supported" in info.value.message
+    assert info.value.hint
+    assert_points_at(info.value, 2, text, col)
+
+
+def test_error_is_raised_when_grad_is_applied_not_on_call():
+    fn = function_from_source("def f(x):\n    y = lambda t: t\n    return x\n")
+    with pytest.raises(ad.UnsupportedSyntaxError):
+        ad.grad(fn)  # no call needed
+
+
+twice = functools.partial(np.multiply, 2.0)
+
+
+def test_missing_rule_names_the_function_and_how_to_register_one():
+    fn = function_from_source(
+        "def f(x):\n    y = np.sin(x)\n    z = twice(y)\n    return np.sum(z)\n", namespace={"twice": twice})
+    with pytest.raises(ad.MissingRuleError) as info:
+        ad.grad(fn)
+    error = info.value
+    assert "partial" in error.message and "no derivative rule" in error.message
+    assert "adcompiler.adjoint" in error.hint and "stop_gradient" in error.hint
+    assert_points_at(error, 3, "z = twice(y)", 8)
+
+
+def test_no_rule_needed_when_no_gradient_flows():
+    fn = function_from_source(
+        "def f(x):\n    c = twice(3.0)\n    return np.sum(x * c)\n", namespace={"twice": twice})
+    np.testing.assert_allclose(ad.grad(fn)(np.ones(2)), [6.0, 6.0])
+
+
+def test_wrt_naming_a_non_parameter():
+    fn = function_from_source("def f(x, y):\n    return np.sum(x * y)\n")
+    with pytest.raises(ad.WrtError) as info:
+        ad.grad(fn, wrt="z")
+    assert "'z'" in info.value.message and "'x', 'y'" in info.value.hint
+    assert_points_at(info.value, 1, "def f(x, y):", 0)
+    with pytest.raises(ad.WrtError):
+        ad.grad(fn, wrt=2)
+    with pytest.raises(ad.WrtError):
+        ad.grad(fn, wrt=("x", "w"))
+
+
+def test_retain_naming_an_unknown_variable():
+    fn = function_from_source("def f(x):\n    y = x * 2\n    return np.sum(y)\n")
+    with pytest.raises(ad.WrtError, match="retain='q'"):
+        ad.grad(fn, retain=("q",))
+
+
+def test_non_scalar_output_given_to_grad():
+    fn = function_from_source("def f(x):\n    y = x * 2\n    return y\n")
+    g = ad.grad(fn)
+    with pytest.raises(ad.NonScalarOutputError) as info:
+        g(np.ones(3))
+    assert "(3,)" in info.value.message and "vjp" in info.value.hint
+    assert_points_at(info.value, 3, "return y", 4)
+
+
+def test_unhandled_keyword_argument_is_refused_not_ignored():
+    fn = function_from_source("def f(x):\n    return np.sum(x, dtype=np.float32)\n")
+    with pytest.raises(ad.UnsupportedArgumentError) as info:
+        ad.grad(fn)
+    assert "dtype=" in info.value.message
+    assert_points_at(info.value, 2, "return np.sum(x, dtype=np.float32)", 11)
+
+
+def test_non_constant_axis_is_refused():
+    fn = function_from_source("def f(x, k):\n    return np.sum(np.sum(x, axis=k))\n")
+    with pytest.raises(ad.UnsupportedArgumentError, match="constant"):
+        ad.grad(fn)
+
+
+def test_integer_argument_is_refused():
+    fn = function_from_source("def f(x):\n    return x * 2.0\n")
+    with pytest.raises(ad.ADError, match="an int, not a floating-point"):
+        ad.grad(fn)(3)
+    with pytest.raises(ad.ADError, match="dtype int64"):
+        ad.grad(fn)(np.arange(3))
+
+
+def test_complex_argument_is_refused():
+    fn = function_from_source("def f(x):\n    return np.sum(x * 2.0)\n")
+    with pytest.raises(ad.ADError, match="complex"):
+        ad.grad(fn)(np.ones(2, dtype=complex))
+
+
+def test_argument_of_a_rule_without_gradient():
+    fn = function_from_source("def f(x, s):\n    return np.sum(np.reshape(x, s))\n")
+    g = ad.grad(fn)
+    np.testing.assert_allclose(g(np.ones(4), (2, 2)), np.ones(4))
+
+
+def test_unknown_attribute_on_arrays():
+    fn = function_from_source("def f(x):\n    return np.sum(x.real)\n")
+    with pytest.raises(ad.UnsupportedSyntaxError) as info:
+        ad.grad(fn)
+    assert_points_at(info.value, 2, "return np.sum(x.real)", 18)
+
+
+def test_errors_are_ad_errors():
+    for cls in (ad.UnsupportedSyntaxError, ad.MissingRuleError, ad.WrtError, ad.NonScalarOutputError,
+                ad.UnsupportedArgumentError, ad.RuleError, ad.InternalError):
+        assert issubclass(cls, ad.ADError)
+
+
+def test_internal_errors_say_they_are_bugs():
+    assert "bug in adcompiler" in str(ad.InternalError("broken invariant"))
