@@ -145,3 +145,76 @@ def test_gradients_are_writable_and_shaped_like_inputs():
     g = ad.grad(fn)(np.ones((2, 3)))
     assert g.shape == (2, 3)
     g[0, 0] = 5.0  # a broadcast view would refuse this
+
+
+# ---------------------------------------------------------------- rule-level checks
+
+import operator  # noqa: E402
+
+from .rulecheck import check_rule  # noqa: E402
+
+RULE_ROWS = [
+    # function, argument shapes per case, domain, keyword params
+    (operator.add, BINARY_SHAPES, "real", {}),
+    (operator.sub, BINARY_SHAPES, "real", {}),
+    (operator.mul, BINARY_SHAPES, "real", {}),
+    (operator.truediv, BINARY_SHAPES, "positive", {}),
+    (operator.pow, BINARY_SHAPES, "positive", {}),
+    (operator.neg, [(s,) for s in UNARY_SHAPES], "real", {}),
+    (operator.pos, [(s,) for s in UNARY_SHAPES], "real", {}),
+    (operator.matmul, [((3,), (3,)), ((2, 3), (3,)), ((3,), (3, 2)), ((2, 3), (3, 4)), ((5, 2, 3), (3, 4))], "real", {}),
+    (np.add, BINARY_SHAPES, "real", {}),
+    (np.subtract, BINARY_SHAPES, "real", {}),
+    (np.multiply, BINARY_SHAPES, "real", {}),
+    (np.divide, BINARY_SHAPES, "positive", {}),
+    (np.power, BINARY_SHAPES, "positive", {}),
+    (np.negative, [(s,) for s in UNARY_SHAPES], "real", {}),
+    (np.positive, [(s,) for s in UNARY_SHAPES], "real", {}),
+    (np.exp, [(s,) for s in UNARY_SHAPES], "real", {}),
+    (np.log, [(s,) for s in UNARY_SHAPES], "positive", {}),
+    (np.sqrt, [(s,) for s in UNARY_SHAPES], "positive", {}),
+    (np.sin, [(s,) for s in UNARY_SHAPES], "real", {}),
+    (np.cos, [(s,) for s in UNARY_SHAPES], "real", {}),
+    (np.tanh, [(s,) for s in UNARY_SHAPES], "real", {}),
+    (np.square, [(s,) for s in UNARY_SHAPES], "real", {}),
+    (np.absolute, [(s,) for s in UNARY_SHAPES], "positive", {}),
+    (abs, [(s,) for s in UNARY_SHAPES], "positive", {}),
+    (np.maximum, BINARY_SHAPES, "real", {}),
+    (np.minimum, BINARY_SHAPES, "real", {}),
+    (np.matmul, [((2, 3), (3, 4)), ((3,), (3,)), ((4, 2, 3), (4, 3, 2))], "real", {}),
+    (np.dot, [((3,), (3,)), ((2, 3), (3, 4)), ((2, 3), (3,)), ((), (3,))], "real", {}),
+    (np.sum, [((2, 3),)], "real", {}),
+    (np.sum, [((2, 3),), ((2, 3, 4),)], "real", {"axis": 1}),
+    (np.sum, [((2, 3, 4),)], "real", {"axis": (0, 2), "keepdims": True}),
+    (np.mean, [((2, 3),)], "real", {}),
+    (np.mean, [((2, 3),), ((2, 3, 4),)], "real", {"axis": -1}),
+    (np.mean, [((2, 3, 4),)], "real", {"axis": (1, 2), "keepdims": True}),
+    (np.transpose, [((2, 3),)], "real", {}),
+    (np.transpose, [((2, 3, 4),)], "real", {"axes": (2, 0, 1)}),
+]
+
+
+def _rule_cases():
+    for fn, cases, domain, params in RULE_ROWS:
+        for shapes in cases:
+            yield pytest.param(fn, shapes, domain, params, id=f"{getattr(fn, '__name__', fn)}-{shapes}-{params}")
+
+
+@pytest.mark.parametrize("fn, shapes, domain, params", list(_rule_cases()))
+def test_vjp_and_jvp_agree(fn, shapes, domain, params):
+    rng = np.random.default_rng(7)
+    args = [make_input(s, rng, domain) for s in shapes]
+    check_rule(fn, args, params, rng)
+
+
+@pytest.mark.parametrize("fn, extra", [(np.where, None), (np.clip, None), (np.reshape, None)])
+def test_rules_with_non_differentiable_arguments(fn, extra):
+    rng = np.random.default_rng(3)
+    x, y = rng.standard_normal((2, 3)), rng.standard_normal(3)
+    if fn is np.where:
+        check_rule(fn, [x > 0, x, y])
+    elif fn is np.clip:
+        check_rule(fn, [x, -0.5 * np.ones(3), 0.5])
+        check_rule(fn, [x, None, 0.5])
+    else:
+        check_rule(fn, [x, (3, 2)])

@@ -1,6 +1,6 @@
-"""Derivative rules of Python's operators and of NumPy functions.
+"""Derivative rules of Python's operators and of the core NumPy functions.
 
-Each rule reads like the maths; see `registry` for the signature. Broadcasting is
+Each rule reads like the maths; see `registry` for the signatures. Broadcasting is
 undone once, by the reverse pass, for rules registered with `unbroadcast=True`.
 """
 from __future__ import annotations
@@ -13,7 +13,7 @@ import numpy as np
 
 from .. import runtime
 from ..tracing import recordable
-from .registry import defvjp, nondiff
+from .registry import defjvp, defvjp, nondiff
 
 matmul_adjoint_a = recordable(runtime.matmul_adjoint_a)
 matmul_adjoint_b = recordable(runtime.matmul_adjoint_b)
@@ -25,82 +25,103 @@ getitem_adjoint = recordable(runtime.getitem_adjoint)
 
 for add in (operator.add, np.add):
     defvjp(add, lambda g, ans, x, y: g, lambda g, ans, x, y: g, unbroadcast=True)
+    defjvp(add, lambda t, ans, x, y: t, lambda t, ans, x, y: t)
 for sub in (operator.sub, np.subtract):
     defvjp(sub, lambda g, ans, x, y: g, lambda g, ans, x, y: -g, unbroadcast=True)
+    defjvp(sub, lambda t, ans, x, y: t, lambda t, ans, x, y: -t)
 for mul in (operator.mul, np.multiply):
     defvjp(mul, lambda g, ans, x, y: g * y, lambda g, ans, x, y: g * x, unbroadcast=True)
+    defjvp(mul, lambda t, ans, x, y: t * y, lambda t, ans, x, y: x * t)
 for div in (operator.truediv, np.divide):
     defvjp(div, lambda g, ans, x, y: g / y, lambda g, ans, x, y: -g * ans / y, unbroadcast=True)
+    defjvp(div, lambda t, ans, x, y: t / y, lambda t, ans, x, y: -t * ans / y)
 for neg in (operator.neg, np.negative):
     defvjp(neg, lambda g, ans, x: -g)
-defvjp(operator.pos, lambda g, ans, x: g)
-defvjp(np.positive, lambda g, ans, x: g)
+    defjvp(neg, lambda t, ans, x: -t)
+for pos in (operator.pos, np.positive, runtime.rename):
+    defvjp(pos, lambda g, ans, x: g)
+    defjvp(pos, lambda t, ans, x: t)
 
 
-def _pow_base(g, ans, x, y):
-    return g * y * x ** (y - 1)
-
-
-def _pow_exponent(g, ans, x, y):
-    return g * ans * np.log(np.where(x == 0, 1.0, x))
+def _log_base(x):
+    """`log(x)`, with 0 where x is 0: the exponent's derivative of `0 ** y` is 0 there."""
+    return np.log(np.where(x == 0, 1.0, x))
 
 
 for power in (operator.pow, np.power):
-    defvjp(power, _pow_base, _pow_exponent, unbroadcast=True)
+    defvjp(power, lambda g, ans, x, y: g * y * x ** (y - 1),
+           lambda g, ans, x, y: g * ans * _log_base(x), unbroadcast=True)
+    defjvp(power, lambda t, ans, x, y: t * y * x ** (y - 1),
+           lambda t, ans, x, y: t * ans * _log_base(x))
 
 # ---------------------------------------------------------------- elementwise functions
 
 defvjp(np.exp, lambda g, ans, x: g * ans)
+defjvp(np.exp, lambda t, ans, x: t * ans)
 defvjp(np.log, lambda g, ans, x: g / x)
+defjvp(np.log, lambda t, ans, x: t / x)
 defvjp(np.sqrt, lambda g, ans, x: g * 0.5 / ans)
+defjvp(np.sqrt, lambda t, ans, x: t * 0.5 / ans)
 defvjp(np.sin, lambda g, ans, x: g * np.cos(x))
+defjvp(np.sin, lambda t, ans, x: t * np.cos(x))
 defvjp(np.cos, lambda g, ans, x: -g * np.sin(x))
+defjvp(np.cos, lambda t, ans, x: -t * np.sin(x))
 defvjp(np.tanh, lambda g, ans, x: g * (1 - ans**2))
+defjvp(np.tanh, lambda t, ans, x: t * (1 - ans**2))
 defvjp(np.square, lambda g, ans, x: g * 2 * x)
-defvjp(np.absolute, lambda g, ans, x: g * np.sign(x))
-defvjp(builtins.abs, lambda g, ans, x: g * np.sign(x))
+defjvp(np.square, lambda t, ans, x: t * 2 * x)
+for absolute in (np.absolute, builtins.abs):
+    defvjp(absolute, lambda g, ans, x: g * np.sign(x))
+    defjvp(absolute, lambda t, ans, x: t * np.sign(x))
 
 
-# Ties between the two arguments of maximum/minimum split the gradient equally.
-def _select_larger(g, ans, x, y):
-    return g * ((x > y) + 0.5 * (x == y))
+# Where the two arguments of maximum/minimum tie, each gets half of the gradient.
+def _larger(x, y):
+    return (x > y) + 0.5 * (x == y)
 
 
-def _select_smaller(g, ans, x, y):
-    return g * ((x < y) + 0.5 * (x == y))
+def _smaller(x, y):
+    return (x < y) + 0.5 * (x == y)
 
 
-defvjp(np.maximum, _select_larger, lambda g, ans, x, y: _select_larger(g, ans, y, x), unbroadcast=True)
-defvjp(np.minimum, _select_smaller, lambda g, ans, x, y: _select_smaller(g, ans, y, x), unbroadcast=True)
-defvjp(
-    np.where,
-    None,
-    lambda g, ans, c, x, y: np.where(c, g, 0.0),
-    lambda g, ans, c, x, y: np.where(c, 0.0, g),
-    unbroadcast=True,
-)
+defvjp(np.maximum, lambda g, ans, x, y: g * _larger(x, y), lambda g, ans, x, y: g * _larger(y, x), unbroadcast=True)
+defjvp(np.maximum, lambda t, ans, x, y: t * _larger(x, y), lambda t, ans, x, y: t * _larger(y, x))
+defvjp(np.minimum, lambda g, ans, x, y: g * _smaller(x, y), lambda g, ans, x, y: g * _smaller(y, x), unbroadcast=True)
+defjvp(np.minimum, lambda t, ans, x, y: t * _smaller(x, y), lambda t, ans, x, y: t * _smaller(y, x))
+
+defvjp(np.where, None, lambda g, ans, c, x, y: np.where(c, g, 0.0),
+       lambda g, ans, c, x, y: np.where(c, 0.0, g), unbroadcast=True)
+defjvp(np.where, None, lambda t, ans, c, x, y: np.where(c, t, 0.0),
+       lambda t, ans, c, x, y: np.where(c, 0.0, t))
 
 
 # np.clip(x, lo, hi) is minimum(maximum(x, lo), hi); lo or hi may be None.
-def _clip_x(g, ans, x, lo, hi):
-    if lo is None and hi is None:
-        return g
+def _clip_passes_x(x, lo, hi):
     if lo is None:
-        return np.where(x <= hi, g, 0.0)
+        return x <= hi
     if hi is None:
-        return np.where(x >= lo, g, 0.0)
-    return np.where((x >= lo) & (x <= hi), g, 0.0)
+        return x >= lo
+    return (x >= lo) & (x <= hi)
 
 
-def _clip_lo(g, ans, x, lo, hi):
-    return np.where(x < lo, g, 0.0) if hi is None else np.where((x < lo) & (lo <= hi), g, 0.0)
+def _clip_passes_lo(x, lo, hi):
+    return x < lo if hi is None else (x < lo) & (lo <= hi)
 
 
-def _clip_hi(g, ans, x, lo, hi):
-    return np.where(x > hi, g, 0.0) if lo is None else np.where(np.maximum(x, lo) > hi, g, 0.0)
+def _clip_passes_hi(x, lo, hi):
+    return x > hi if lo is None else np.maximum(x, lo) > hi
 
 
-defvjp(np.clip, _clip_x, _clip_lo, _clip_hi, unbroadcast=True)
+def _clip_x(g, ans, x, lo, hi):
+    return g if lo is None and hi is None else np.where(_clip_passes_x(x, lo, hi), g, 0.0)
+
+
+defvjp(np.clip, _clip_x,
+       lambda g, ans, x, lo, hi: np.where(_clip_passes_lo(x, lo, hi), g, 0.0),
+       lambda g, ans, x, lo, hi: np.where(_clip_passes_hi(x, lo, hi), g, 0.0), unbroadcast=True)
+defjvp(np.clip, _clip_x,
+       lambda t, ans, x, lo, hi: np.where(_clip_passes_lo(x, lo, hi), t, 0.0),
+       lambda t, ans, x, lo, hi: np.where(_clip_passes_hi(x, lo, hi), t, 0.0))
 
 # ---------------------------------------------------------------- reductions
 
@@ -112,26 +133,25 @@ def _expand_reduced(g, x, axis, keepdims):
     return np.broadcast_to(g, np.shape(x))
 
 
-def _sum(g, ans, x, axis=None, keepdims=False):
-    return _expand_reduced(g, x, axis, keepdims)
+def _mean_count(x, ans, axis):
+    return np.size(x) if axis is None else np.size(x) / np.size(ans)
 
 
-def _mean(g, ans, x, axis=None, keepdims=False):
-    count = np.size(x) if axis is None else np.size(x) / np.size(ans)
-    return _expand_reduced(g / count, x, axis, keepdims)
-
-
-defvjp(np.sum, _sum, params=("axis", "keepdims"))
-defvjp(np.mean, _mean, params=("axis", "keepdims"))
+defvjp(np.sum, lambda g, ans, x, axis=None, keepdims=False: _expand_reduced(g, x, axis, keepdims),
+       params=("axis", "keepdims"))
+defjvp(np.sum, lambda t, ans, x, axis=None, keepdims=False: np.sum(t, axis=axis, keepdims=keepdims))
+defvjp(np.mean, lambda g, ans, x, axis=None, keepdims=False:
+       _expand_reduced(g / _mean_count(x, ans, axis), x, axis, keepdims), params=("axis", "keepdims"))
+defjvp(np.mean, lambda t, ans, x, axis=None, keepdims=False: np.mean(t, axis=axis, keepdims=keepdims))
 
 # ---------------------------------------------------------------- products and shapes
 
 # Which product a matmul is (vector or matrix, stacked or not) is known only at run time.
 for matmul in (operator.matmul, np.matmul):
-    defvjp(matmul, lambda g, ans, a, b: matmul_adjoint_a(g, a, b),
-           lambda g, ans, a, b: matmul_adjoint_b(g, a, b))
-defvjp(np.dot, lambda g, ans, a, b: dot_adjoint_a(g, a, b),
-       lambda g, ans, a, b: dot_adjoint_b(g, a, b))
+    defvjp(matmul, lambda g, ans, a, b: matmul_adjoint_a(g, a, b), lambda g, ans, a, b: matmul_adjoint_b(g, a, b))
+    defjvp(matmul, lambda t, ans, a, b: t @ b, lambda t, ans, a, b: a @ t)
+defvjp(np.dot, lambda g, ans, a, b: dot_adjoint_a(g, a, b), lambda g, ans, a, b: dot_adjoint_b(g, a, b))
+defjvp(np.dot, lambda t, ans, a, b: np.dot(t, b), lambda t, ans, a, b: np.dot(a, t))
 
 
 def _transpose(g, ans, x, axes=None):
@@ -139,9 +159,11 @@ def _transpose(g, ans, x, axes=None):
 
 
 defvjp(np.transpose, _transpose, params=("axes",))
+defjvp(np.transpose, lambda t, ans, x, axes=None: np.transpose(t, axes))
 defvjp(np.reshape, lambda g, ans, x, shape: np.reshape(g, np.shape(x)), None)
-defvjp(runtime.rename, lambda g, ans, x: g)
+defjvp(np.reshape, lambda t, ans, x, shape: np.reshape(t, np.shape(ans)), None)
 defvjp(operator.getitem, lambda g, ans, x, index: getitem_adjoint(g, x, index), None)
+defjvp(operator.getitem, lambda t, ans, x, index: t[index], None)
 
 # ---------------------------------------------------------------- no derivative
 

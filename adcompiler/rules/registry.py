@@ -9,9 +9,14 @@ arguments the rules understand; a call passing any other keyword is refused.
 `unbroadcast=True` marks a broadcasting elementwise function: the reverse pass sums each
 cotangent back to its argument's shape, unless it can tell that no broadcasting happened.
 
-A JVP rule `(tangents, ans, *args, **params) -> tangent of the output`, where
-`tangents` holds `None` for arguments that carry none, fills the `jvp` slot for
-forward mode.
+Forward mode mirrors this: `defjvp(fn, jvp_for_arg0, jvp_for_arg1, ...)` registers one
+rule `(t, ans, *args, **params) -> tangent of the output` per positional argument,
+where `t` is that argument's tangent; the forward pass adds the contributions of the
+arguments that carry a tangent. A contribution may be any array that broadcasts to the
+output's shape.
+
+A function returning a tuple (`np.linalg.qr`) gets `g` as a tuple holding `None` for
+the outputs that receive no cotangent, and its JVP rules return a tuple of tangents.
 """
 from __future__ import annotations
 
@@ -30,7 +35,7 @@ class Rule:
     vjps: tuple  # one per positional argument; None where there is no gradient
     params: frozenset = frozenset()
     unbroadcast: bool = False
-    jvp: object = None
+    jvps: tuple | None = None  # one per positional argument, like `vjps`
 
     @property
     def nargs(self) -> int:
@@ -49,14 +54,20 @@ def defvjp(fn, *vjps, params=(), unbroadcast=False) -> None:
         if rule is not None and not callable(rule):
             raise RuleError(f"defvjp({_name(fn)}): {rule!r} is neither a function nor None")
     old = _RULES.get(fn)
-    _RULES[fn] = Rule(fn, tuple(vjps), frozenset(params), unbroadcast, old.jvp if old else None)
+    _RULES[fn] = Rule(fn, tuple(vjps), frozenset(params), unbroadcast, old.jvps if old else None)
 
 
-def defjvp(fn, jvp) -> None:
-    """Register the forward-mode rule of `fn` (which must already have a VJP)."""
-    if fn not in _RULES:
+def defjvp(fn, *jvps) -> None:
+    """Register forward-mode rules for `fn`, one per positional argument, after its VJPs."""
+    rule = _RULES.get(fn)
+    if rule is None:
         raise RuleError(f"defjvp({_name(fn)}): register the VJP rules first with defvjp")
-    _RULES[fn] = replace(_RULES[fn], jvp=jvp)
+    if len(jvps) != rule.nargs:
+        raise RuleError(f"defjvp({_name(fn)}): {len(jvps)} rules given, but its VJP rules cover {rule.nargs} arguments")
+    for i, (vjp, jvp) in enumerate(zip(rule.vjps, jvps)):
+        if (vjp is None) != (jvp is None):
+            raise RuleError(f"defjvp({_name(fn)}): argument {i} has a VJP rule but no JVP rule, or the reverse")
+    _RULES[fn] = replace(rule, jvps=tuple(jvps))
 
 
 def nondiff(*fns) -> None:
