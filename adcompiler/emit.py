@@ -1,12 +1,17 @@
 """Stage 7: turn an IR function into Python source a person can read.
 
-- Values are named by `naming.Namer`: the user's names, `x_1` for later versions of `x`
-  while the earlier one is still needed, and the same name again once it is not
-  (`x = x * 2`), within one section (forward or backward).
-- A temporary read once, by an op of the same user line, is written inline
-  (`c = b * b * 3`), so each user statement reads as one line again.
-- Expressions are built as `ast` nodes and printed with `ast.unparse`, which places
-  parentheses; statements, indentation and comments are laid out here.
+- Values are named after their hints by `naming.Namer`: the user's names, `x_1` for a
+  later version of `x` while the earlier one is still read, and the same name again
+  once it is not (`x = x * 2`). A scope per region knows which value holds each name
+  and where that value is last read; a name is reused only once its holder is dead.
+  Outer values read in a loop are live for the whole loop. Names of the forward pass
+  are never reused by the backward pass.
+- Region ops become real statements: `If` an `if`/`else` whose branches assign the
+  results; `For` a `for` loop and `While` a `while` loop, whose carried values share one
+  name before, inside and after the loop; a loop that can stop ends in `break`; a
+  taped loop starts with `_tape = []` and appends its record at the end of the body.
+- A temporary read once, by an op of the same user line in the same region, is written
+  inline (`c = b * b * 3`), so each user statement reads as one line again.
 - Above each group of backward statements, a comment quotes the user's line and gives
   `file.py:LINE`.
 
@@ -16,29 +21,16 @@ Two layouts: `flat` binds the seed to `1.0` and returns everything at once (`gra
 from __future__ import annotations
 
 import ast
-import operator
-import types
 from dataclasses import dataclass
 
-import numpy as np
-
 from . import runtime
+from .emit_expr import Expressions
 from .errors import InternalError
-from .ir import Call, Const, Function, Value
-from .naming import Namer, module_path
+from .ir import Call, Const, For, Function, If, Region, Value, defined_in
+from .naming import Namer
 
-_BINARY = {
-    operator.add: ast.Add, operator.sub: ast.Sub, operator.mul: ast.Mult, operator.truediv: ast.Div,
-    operator.pow: ast.Pow, operator.matmul: ast.MatMult, operator.floordiv: ast.FloorDiv,
-    operator.mod: ast.Mod, operator.and_: ast.BitAnd, operator.or_: ast.BitOr,
-}
-_UNARY = {operator.neg: ast.USub, operator.pos: ast.UAdd, operator.not_: ast.Not}
-_COMPARE = {
-    operator.lt: ast.Lt, operator.le: ast.LtE, operator.gt: ast.Gt, operator.ge: ast.GtE,
-    operator.eq: ast.Eq, operator.ne: ast.NotEq,
-}
-_MODULE_NAMES = {"numpy": "np", "math": "math"}
-_INLINE_ALWAYS = (runtime.make_tuple, slice)
+INF = float("inf")
+_INLINE_ALWAYS = (runtime.make_tuple, runtime.make_list, slice, range, reversed, len)
 # The forward pass keeps the user's expressions whole; a backward expression is split
 # into named steps beyond this many operations.
 _BACKWARD_EXPRESSION_OPS = 3
@@ -55,19 +47,38 @@ def emit(fn: Function, layout: str = "flat", user_names=()) -> Emitted:
     return _Emitter(fn, layout, set(user_names)).run()
 
 
+class _Scope:
+    """Which value holds each name while one region is written, and where values die."""
+
+    def __init__(self, holder: dict, end: dict, frozen: set):
+        self.holder = holder  # name -> value bound to it
+        self.end = end  # value -> index of its last read in this region (INF: read after it)
+        self.frozen = frozen  # names that must not be rebound here
+        self.preferred: dict = {}  # value -> the name it should get (a loop's or an If's result name)
+
+    def available(self, name: str, at: int, strict: bool) -> bool:
+        if name in self.frozen:
+            return False
+        value = self.holder.get(name)
+        if value is None:
+            return True
+        end = self.end.get(value, -1)
+        return end < at if strict else end <= at
+
+
 class _Emitter:
     def __init__(self, fn: Function, layout: str, user_names: set):
         self.fn = fn
         self.layout = layout
         self.user_names = user_names
         self.namer = Namer(claimable=user_names)
-        self.namespace: dict = {}
-        self.global_names: dict[int, str] = {}
+        self.exprs = Expressions(self.namer)
+        self.by_hint: dict[str, list[str]] = {}
         self.lines: list[str] = []
-        ops = fn.body.ops
-        self.backward_at = len(ops) if fn.backward_at is None else fn.backward_at
-        self.inline = self._inlined(ops)
-        self.definition = {op.results[0]: op for op in ops if isinstance(op, Call)}
+        self.backward_at = len(fn.body.ops) if fn.backward_at is None else fn.backward_at
+        self.stopped_inline = False  # whether the last tail `If` of a loop body wrote its `break`
+        self.commented = None  # the user line the last comment quoted
+        self.pending = None  # that comment, until a statement follows it
 
     # ------------------------------------------------------------ layout
 
@@ -75,246 +86,328 @@ class _Emitter:
         fn = self.fn
         for p in fn.params:
             self.namer.name(p)
-        self._name_globals()
-        self._name_values()
+        self._reserve_globals(fn.body)
+        forward = Region((), fn.body.ops[: self.backward_at], ())
+        backward = Region((), fn.body.ops[self.backward_at:], fn.returns)
+        self._decide_inlining(fn.body, self.backward_at)
+        end = _ends(Region((), fn.body.ops, fn.returns), self.exprs.inline)
+        scope = _Scope({self.namer.names[p]: p for p in fn.params}, end, set())
         params = ", ".join(self.namer.names[p] for p in fn.params)
-        body = fn.body.ops
-        forward, backward = body[: self.backward_at], body[self.backward_at:]
         self.lines.append(f"def {fn.name}({params}):")
         if fn.seed is None:
-            self._block(forward, 1, comments=False)
-            self.lines.append(f"    return {self._returns(fn.returns)}")
-        elif self.layout == "flat":
-            self.lines.append("    # forward pass")
-            self._block(forward, 1, comments=False)
+            self._ops(forward.ops, scope, 1, comments=False, offset=0)
+            self.lines.append(f"    return {self._list(fn.returns)}")
+            return self._done()
+        self.lines.append("    # forward pass")
+        self._ops(forward.ops, scope, 1, comments=False, offset=0)
+        if self.layout == "closure":  # the pullback must not rebind a name it reads from the forward pass
+            scope.frozen = set(scope.holder) | set(self.namer.names.values())
+        seed = self._name(fn.seed, scope, self.backward_at, strict=False)
+        if self.layout == "flat":
             self.lines.append("    # backward pass")
-            self.lines.append(f"    {self.namer.names[fn.seed]} = 1.0")
-            self._block(backward, 1, comments=True)
-            self.lines.append(f"    return {self._returns(fn.returns)}")
-        else:
-            pullback = self.namer.fresh(f"{fn.name.removesuffix('_vjp')}_pullback")
-            self.lines.append("    # forward pass")
-            self._block(forward, 1, comments=False)
-            self.lines.append("")
-            self.lines.append(f"    def {pullback}({self.namer.names[fn.seed]}):")
-            self.lines.append("        # backward pass")
-            self._block(backward, 2, comments=True)
-            self.lines.append(f"        return {self._returns(fn.returns[1:])}")
-            self.lines.append("")
-            self.lines.append(f"    return {self._returns(fn.returns[:1])}, {pullback}")
-        return Emitted("\n".join(self.lines) + "\n", self.namespace, fn.name)
+            self.lines.append(f"    {seed} = 1.0")
+            self._ops(backward.ops, scope, 1, comments=True, offset=self.backward_at)
+            self.lines.append(f"    return {self._list(fn.returns)}")
+            return self._done()
+        pullback = self.namer.fresh(f"{fn.name.removesuffix('_vjp')}_pullback")
+        self.lines += ["", f"    def {pullback}({seed}):", "        # backward pass"]
+        self._ops(backward.ops, scope, 2, comments=True, offset=self.backward_at)
+        self.lines += [f"        return {self._list(fn.returns[1:])}", "",
+                       f"    return {self._list(fn.returns[:1])}, {pullback}"]
+        return self._done()
 
-    def _block(self, ops, depth: int, comments: bool) -> None:
-        indent = "    " * depth
-        last_line = None
-        for op in ops:
-            if op.results[0] in self.inline:
-                continue
-            if not isinstance(op, Call):
-                raise InternalError("control flow cannot be emitted yet", op.loc)
-            if comments and op.loc is not None and (op.loc.file, op.loc.line) != last_line:
-                last_line = (op.loc.file, op.loc.line)
-                self.lines.append(f"{indent}# {op.loc.text.strip()}  ({op.loc.short})")
-            target = self.namer.names[op.results[0]]
-            self.lines.append(f"{indent}{target} = {ast.unparse(self._call(op))}")
+    def line(self, text: str) -> None:
+        """Add a statement line, after the comment waiting for it."""
+        if self.pending is not None:
+            self.lines.append(self.pending)
+            self.pending = None
+        self.lines.append(text)
 
-    def _returns(self, operands) -> str:
-        return ", ".join(ast.unparse(self._operand(x)) for x in operands)
+    def _done(self) -> Emitted:
+        return Emitted("\n".join(self.lines) + "\n", self.exprs.namespace, self.fn.name)
+
+    def _list(self, operands) -> str:
+        self.pending = None
+        return ", ".join(self.exprs.text(x) for x in operands)
+
+    def _reserve_globals(self, region: Region) -> None:
+        for op in region.ops:
+            if isinstance(op, Call):
+                self.exprs.callee(op.fn, op.fn_name)
+            for x in op.operands:
+                if isinstance(x, Const) and x.name is not None:
+                    self.exprs.operand(x)
+            for inner in op.regions:
+                self._reserve_globals(inner)
 
     # ------------------------------------------------------------ names
 
-    def _name_globals(self) -> None:
-        for op in self.fn.body.ops:
-            if isinstance(op, Call):
-                self._callee(op.fn, op.fn_name)
-                for x in op.operands:
-                    if isinstance(x, Const) and x.name is not None:
-                        self._operand(x)
+    def _name(self, value: Value, scope: _Scope, at: int, strict: bool, preferred: str | None = None) -> str:
+        """Choose the name of `value`, defined at op `at` of the scope's region."""
+        if preferred is not None and scope.available(preferred, at, strict):
+            name = preferred
+        else:
+            name = next((n for n in self.by_hint.get(value.hint, ()) if scope.available(n, at, strict)), None)
+            if name is None:
+                name = self.namer.fresh(value.hint)
+                self.by_hint.setdefault(value.hint, []).append(name)
+        self.namer.share(value, name)
+        scope.holder[name] = value
+        return name
 
-    def _global(self, obj, preferred: str) -> str:
-        key = id(obj)
-        if key not in self.global_names:
-            name = preferred if preferred not in self.namer.taken else self.namer.fresh(preferred)
-            self.namer.reserve(name)
-            self.global_names[key] = name
-            self.namespace[name] = obj
-        return self.global_names[key]
-
-    def _name_values(self) -> None:
-        """Name results in program order, reusing the name of a dead value with the same hint."""
-        ops = self.fn.body.ops
-        ends = self._ends(ops)
-        free: dict[str, list[str]] = {}  # hint -> names of dead values, in this section
-        live: list[tuple[int, Value]] = []
-        for i, op in enumerate(ops):
-            if i == self.backward_at:
-                free = {}
-                if self.fn.seed is not None:
-                    self.namer.name(self.fn.seed)
-            still = []
-            for end, v in live:
-                if end <= i:
-                    free.setdefault(v.hint, []).append(self.namer.names[v])
-                else:
-                    still.append((end, v))
-            live = still
-            for r in op.results:
-                if r in self.inline:
-                    continue
-                reusable = free.get(r.hint)
-                if reusable:
-                    self.namer.share(r, reusable.pop())
-                else:
-                    self.namer.name(r)
-                live.append((ends.get(r, i), r))
-        if self.fn.seed is not None and self.fn.seed not in self.namer.names:
-            self.namer.name(self.fn.seed)
-
-    def _ends(self, ops) -> dict:
-        """Where each value is read for the last time, counting an inlined op at its reader."""
-        position = {len(ops): len(ops)}  # reads by the return statement
-        for i in range(len(ops) - 1, -1, -1):
-            r = ops[i].results[0] if ops[i].results else None
-            position[i] = position[self._reader_index.get(r, len(ops))] if r in self.inline else i
-        ends: dict[Value, int] = {}
-        for i, op in enumerate(ops):
-            for x in _operands_deep(op):
-                ends[x] = max(ends.get(x, -1), position[i])
-        for x in self.fn.returns:
-            if isinstance(x, Value):
-                ends[x] = len(ops) + 1
-        return ends
-
-    def _inlined(self, ops) -> set:
-        """Temporaries read once, by a later op of the same user line: written inline."""
-        counts: dict[Value, int] = {}
-        reader: dict[Value, object] = {}
-        for op in ops:
+    def _decide_inlining(self, region: Region, backward_at: int) -> None:
+        """Mark temporaries read once, by an op of the same line and region, to be written inline."""
+        counts: dict = {}
+        _count_reads(region, counts)
+        reader = {}
+        for i, op in enumerate(region.ops):
             for x in op.operands:
                 if isinstance(x, Value):
-                    counts[x] = counts.get(x, 0) + 1
-                    reader[x] = op
-        for x in self.fn.returns:
-            if isinstance(x, Value):
-                counts[x] = counts.get(x, 0) + 2
-        index = {id(op): i for i, op in enumerate(ops)}
-        self._reader_index = {v: index[id(op)] for v, op in reader.items()}
-        inline = set()
-        sizes: dict[Value, int] = {}
-
-        def size(op) -> int:
-            """How many ops the expression of `op` holds, counting those inlined into it."""
-            total = 1 + sum(sizes.get(x, 0) for x in op.operands if x in inline)
-            sizes[op.results[0]] = total
-            return total
-
-        for i, op in enumerate(ops):
+                    reader[x] = i
+        sizes: dict = {}
+        for i, op in enumerate(region.ops):
+            for inner in op.regions:
+                self._decide_inlining(inner, len(inner.ops) if i < backward_at else 0)
             if not isinstance(op, Call):
                 continue
             r = op.results[0]
-            if op.fn in _INLINE_ALWAYS and counts.get(r, 0) >= 1:
-                inline.add(r)
+            j = reader.get(r)
+            if j is None and op.fn in _INLINE_ALWAYS and r in region.yields:
+                self.exprs.inline[r] = op  # `return loss, (w_bar, b_bar)`
                 continue
-            use = reader.get(r)
-            backward = i >= self.backward_at
-            if (counts.get(r) == 1 and isinstance(use, Call) and r.hint not in self.user_names
-                    and op.loc is not None and use.loc is not None and op.loc.line == use.loc.line
-                    and backward == (index[id(use)] >= self.backward_at)
-                    and (not backward or size(op) <= _BACKWARD_EXPRESSION_OPS)):
-                inline.add(r)
-        return inline
+            if j is None or counts.get(r) != 1 and op.fn not in _INLINE_ALWAYS:
+                continue
+            use = region.ops[j]
+            backward = i >= backward_at
+            size = 1 + sum(sizes.get(x, 0) for x in op.operands if x in self.exprs.inline)
+            same_line = op.loc is not None and use.loc is not None and op.loc.line == use.loc.line
+            if op.fn in _INLINE_ALWAYS or (
+                    same_line and r.hint not in self.user_names and not r.hint.startswith("_")
+                    and backward == (j >= backward_at) and (not backward or size <= _BACKWARD_EXPRESSION_OPS)):
+                self.exprs.inline[r] = op
+                sizes[r] = size
 
-    # ------------------------------------------------------------ expressions
+    # ------------------------------------------------------------ statements
 
-    def _operand(self, x, in_index: bool = False) -> ast.expr:
+    def _ops(self, ops, scope: _Scope, depth: int, comments: bool, offset: int, stop=None) -> None:
+        indent = "    " * depth
+        for k, op in enumerate(ops):
+            i = k + offset
+            if isinstance(op, Call) and op.results[0] in self.exprs.inline:
+                continue
+            if comments and op.loc is not None and (op.loc.file, op.loc.line) != self.commented:
+                self.commented = (op.loc.file, op.loc.line)
+                self.pending = f"{indent}# {op.loc.text.strip()}  ({op.loc.short})"
+            if isinstance(op, Call):
+                expression = ast.unparse(self.exprs.call(op))
+                target = self._name(op.results[0], scope, i, strict=False, preferred=scope.preferred.get(op.results[0]))
+                if target != expression:  # a rename that kept its name needs no statement
+                    self.line(f"{indent}{target} = {expression}")
+            elif isinstance(op, If):
+                self._if(op, scope, i, depth, comments, stop if k == len(ops) - 1 else None)
+            else:
+                self._loop(op, scope, i, depth, comments)
+
+    def _child(self, region: Region, scope: _Scope, at: int, loop: bool) -> _Scope:
+        end = _ends(region, self.exprs.inline)
+        inside = defined_in(region)
+        for v in list(end):
+            if v not in inside and (loop or scope.end.get(v, -1) > at):
+                end[v] = INF  # an outer value read here, and again later (or next iteration)
+        child = _Scope(dict(scope.holder), end, set(scope.frozen))
+        for name, value in scope.holder.items():
+            if value not in end and scope.end.get(value, -1) > at:
+                child.end[value] = INF
+        return child
+
+    def _if(self, op: If, scope: _Scope, i: int, depth: int, comments: bool, stop) -> None:
+        indent = "    " * depth
+        cond = self.exprs.text(op.cond)
+        before = dict(scope.holder)
+        names = [self._name(r, scope, i, strict=False, preferred=scope.preferred.get(r)) for r in op.results]
+        if stop is not None and any(names[k] != scope.preferred.get(r, names[k]) for k, r in enumerate(op.results)):
+            stop = None  # a carried value would miss its loop name on the path that breaks
+        self.stopped_inline = stop is not None
+        branches = []
+        for region in (op.then, op.orelse):
+            start = len(self.lines)
+            child = self._child(region, scope, i, loop=False)
+            for name in names:  # the results are bound at the end of the branch
+                child.holder[name] = before.get(name)
+            child.preferred = {y: names[k] for k, y in enumerate(region.yields)
+                               if isinstance(y, Value) and _defined_here(region, y)}
+            self._ops(region.ops, child, depth + 1, comments, 0)
+            targets, values = [], []
+            breaks = False
+            for k, y in enumerate(region.yields):
+                if stop is not None and k == stop and isinstance(y, Const):
+                    breaks = y.value is True
+                    continue
+                if isinstance(y, Value) and self.namer.names.get(y) == names[k] and y not in self.exprs.inline:
+                    continue
+                targets.append(names[k])
+                values.append(self.exprs.text(y))
+            if targets:
+                self.line(f"{indent}    {', '.join(targets)} = {', '.join(values)}")
+            if breaks:
+                self.line(f"{indent}    break")
+            branches.append(self.lines[start:])
+            del self.lines[start:]
+        if not branches[0] and not branches[1]:
+            return
+        if not branches[0]:
+            self.line(f"{indent}if not {_parenthesized(op.cond, cond)}:")
+            self.lines += branches[1]
+            return
+        self.line(f"{indent}if {cond}:")
+        self.lines += branches[0]
+        if branches[1]:
+            self.lines.append(f"{indent}else:")
+            self.lines += branches[1]
+
+    def _loop(self, op, scope: _Scope, i: int, depth: int, comments: bool) -> None:
+        indent = "    " * depth
+        ncarried = len(op.inits)
+        carried = op.body.params[len(op.body.params) - ncarried:]
+        read_inside = set()
+        for region in op.regions:
+            read_inside |= set(_ends(region, self.exprs.inline))
+        groups, copies = [], []
+        for init, param, result in zip(op.inits, carried, op.results):
+            held = self.namer.names.get(init) if isinstance(init, Value) else None
+            if (held is not None and init not in read_inside and scope.end.get(init, -1) <= i
+                    and scope.holder.get(held) is init and held not in groups and held not in scope.frozen):
+                name = held
+            else:
+                name = self._name(result, scope, i, strict=True)
+                copies.append((name, self.exprs.text(init)))
+            self.namer.share(result, name)
+            self.namer.share(param, name)
+            scope.holder[name] = result
+            groups.append(name)
+        if copies:
+            self.line(f"{indent}{', '.join(n for n, _ in copies)} = {', '.join(v for _, v in copies)}")
+        tape = None
+        if op.tape:
+            tape = self._name(op.results[-1], scope, i, strict=True)
+            self.line(f"{indent}{tape} = []")
+        body = op.body
+        child = self._child(body, scope, i, loop=True)
+        for name, param in zip(groups, carried):
+            child.holder[name] = param
+        if isinstance(op, For):
+            targets = [self._name(t, child, -1, strict=True) for t in op.targets]
+            header = f"for {', '.join(targets)} in {self.exprs.text(op.iterable)}:"
+            self.line(f"{indent}{header}")
+        else:
+            cond_child = self._child(op.cond, scope, i, loop=True)
+            for name, param in zip(groups, op.cond.params):
+                self.namer.share(param, name)
+                cond_child.holder[name] = param
+            test = self._condition(op.cond, cond_child, depth + 1)
+            self.line(f"{indent}while {test}:" if test is not None else f"{indent}while True:")
+            if test is None:
+                self._ops(op.cond.ops, cond_child, depth + 1, comments, 0)
+                self.lines.append(f"{indent}    if not {self.exprs.text(op.cond.yields[0])}:")
+                self.lines.append(f"{indent}        break")
+        child.preferred = {y: groups[j] for j, y in enumerate(body.yields[:ncarried])
+                           if isinstance(y, Value) and _defined_here(body, y)}
+        last = body.ops[-1] if body.ops else None
+        if op.stop and isinstance(last, If) and body.yields[ncarried] in last.results:
+            child.preferred[body.yields[ncarried]] = None
+        start = len(self.lines)
+        stop_at = ncarried if op.stop and not op.tape and self._stop_is_tail(body, ncarried) else None
+        self.stopped_inline = False
+        self._ops(body.ops, child, depth + 1, comments, 0, stop=stop_at)
+        if stop_at is not None and not isinstance(body.yields[ncarried], Const) and not self.stopped_inline:
+            stop_at = None
+        if op.tape:  # before the moves: the record may hold this iteration's carried values
+            self.line(f"{indent}    {tape}.append({self.exprs.text(body.yields[ncarried + op.stop])})")
+        moves = [(groups[j], self.exprs.text(y)) for j, y in enumerate(body.yields[:ncarried])
+                 if not (isinstance(y, Value) and self.namer.names.get(y) == groups[j] and y not in self.exprs.inline)]
+        if moves:
+            self.line(f"{indent}    {', '.join(n for n, _ in moves)} = {', '.join(v for _, v in moves)}")
+        if op.stop and stop_at is None:
+            flag = body.yields[ncarried]
+            if not (isinstance(flag, Const) and flag.value is False):
+                self.line(f"{indent}    if {self.exprs.text(flag)}:")
+                self.line(f"{indent}        break")
+        if len(self.lines) == start:
+            self.line(f"{indent}    pass")
+
+    def _stop_is_tail(self, body: Region, ncarried: int) -> bool:
+        """Whether `break` can be written in place: the stop flag comes from the body's last `If`,
+        and each carried value already has its loop name there."""
+        flag = body.yields[ncarried]
+        if isinstance(flag, Const):
+            return True
+        last = body.ops[-1] if body.ops else None
+        return isinstance(last, If) and flag in last.results and all(
+            y in last.results for y in body.yields[:ncarried] if isinstance(y, Value) and _defined_here(body, y))
+
+    def _condition(self, cond: Region, scope: _Scope, depth: int) -> str | None:
+        """The loop test as one expression, if its ops can all be written inline."""
+        *inner, last = cond.ops or [None]
+        if last is None:
+            return self.exprs.text(cond.yields[0])
+        if (isinstance(last, Call) and last.results[0] is cond.yields[0]
+                and all(isinstance(op, Call) and op.results[0] in self.exprs.inline for op in inner)):
+            return ast.unparse(self.exprs.call(last))
+        return None
+
+
+def _parenthesized(operand, text: str) -> str:
+    return text if isinstance(operand, Value) and text.isidentifier() else f"({text})"
+
+
+def _defined_here(region: Region, value) -> bool:
+    return value in region.params or any(value in op.results for op in region.ops)
+
+
+def _count_reads(region: Region, counts: dict) -> None:
+    for op in region.ops:
+        for x in op.operands:
+            if isinstance(x, Value):
+                counts[x] = counts.get(x, 0) + 1
+        for inner in op.regions:
+            _count_reads(inner, counts)
+    for x in region.yields:
         if isinstance(x, Value):
-            if x in self.inline:
-                return self._call(self.definition[x], in_index)
-            return ast.Name(self.namer.names[x])
-        if x.name is not None:
-            path = module_path(x.value) if callable(x.value) else None
-            if path is not None and path[0] in ("numpy", "math"):
-                return _dotted(f"{self._module(path[0])}.{path[1]}")
-            return ast.Name(self._global(x.value, x.name.split(".")[-1]))
-        return self._literal(x.value, in_index)
-
-    def _literal(self, value, in_index: bool = False) -> ast.expr:
-        if isinstance(value, slice) and in_index:
-            return ast.Slice(*(None if p is None else self._literal(p) for p in (value.start, value.stop, value.step)))
-        if isinstance(value, slice):
-            return self._apply("slice", [self._literal(p) for p in (value.start, value.stop, value.step)])
-        if isinstance(value, tuple):
-            return ast.Tuple([self._literal(v, in_index) for v in value])
-        if isinstance(value, list):
-            return ast.List([self._literal(v) for v in value])
-        if isinstance(value, np.generic):
-            return self._apply(f"{self._module('numpy')}.{type(value).__name__}", [ast.Constant(value.item())])
-        if value is Ellipsis or isinstance(value, (int, float, complex, str, bool, type(None), bytes)):
-            return ast.Constant(value)
-        raise InternalError(f"the constant {value!r} cannot be written in generated code")
-
-    def _call(self, op: Call, in_index: bool = False) -> ast.expr:
-        fn, args = op.fn, op.args
-        if fn in _BINARY:
-            return ast.BinOp(self._operand(args[0]), _BINARY[fn](), self._operand(args[1]))
-        if fn in _UNARY:
-            return ast.UnaryOp(_UNARY[fn](), self._operand(args[0]))
-        if fn in _COMPARE:
-            return ast.Compare(self._operand(args[0]), [_COMPARE[fn]()], [self._operand(args[1])])
-        if fn is operator.getitem:
-            return ast.Subscript(self._operand(args[0]), self._operand(args[1], in_index=True))
-        if fn is runtime.make_tuple:
-            return ast.Tuple([self._operand(a, in_index) for a in args])
-        if fn is slice and in_index:
-            return ast.Slice(*(None if _is_none(a) else self._operand(a) for a in args))
-        if fn is runtime.rename:
-            return self._operand(args[0])
-        if fn is np.transpose and len(args) == 1 and not op.kwargs:
-            return ast.Attribute(self._operand(args[0]), "T")
-        keywords = [ast.keyword(k, self._operand(v)) for k, v in op.kwargs]
-        return ast.Call(self._callee(fn, op.fn_name), [self._operand(a) for a in args], keywords)
-
-    def _apply(self, dotted: str, args) -> ast.expr:
-        return ast.Call(_dotted(dotted), args, [])
-
-    def _module(self, module: str) -> str:
-        import importlib
-
-        return self._global(importlib.import_module(module), _MODULE_NAMES.get(module, module.split(".")[-1]))
-
-    def _callee(self, fn, spelling: str | None = None) -> ast.expr:
-        path = module_path(fn)
-        if path is not None and path[0] in ("numpy", "math"):
-            return _dotted(f"{self._module(path[0])}.{path[1]}")
-        if path is not None and path[0] == "builtins":
-            return ast.Name(self._global(fn, path[1]))
-        name = spelling or getattr(fn, "__name__", None)
-        if name is None or isinstance(fn, types.ModuleType):
-            raise InternalError(f"cannot spell the callable {fn!r} in generated code")
-        return ast.Name(self._global(fn, name))
+            counts[x] = counts.get(x, 0) + 2  # a yielded value is never written inline
 
 
-def _dotted(path: str) -> ast.expr:
-    head, *rest = path.split(".")
-    node: ast.expr = ast.Name(head)
-    for attr in rest:
-        node = ast.Attribute(node, attr)
-    return node
+def _ends(region: Region, inline: dict) -> dict:
+    """Index of the last read of each value in `region` (nested reads count at their op;
+    a read by an inlined op counts where that op is written)."""
+    ops = region.ops
+    reader_of = {x: len(ops) for x in region.yields if isinstance(x, Value)}
+    for i, op in enumerate(ops):
+        for x in op.operands:
+            if isinstance(x, Value):
+                reader_of[x] = i
+    position = {len(ops): len(ops)}
+    for i in range(len(ops) - 1, -1, -1):
+        op = ops[i]
+        r = op.results[0] if op.results else None
+        position[i] = position.get(reader_of.get(r, i), i) if r in inline and reader_of.get(r, i) > i else i
+    end: dict = {}
+    for i, op in enumerate(ops):
+        for x in _reads(op):
+            end[x] = max(end.get(x, -1), position[i])
+    for x in region.yields:
+        if isinstance(x, Value):
+            end[x] = len(ops)
+    return end
 
 
-def _is_none(x) -> bool:
-    return isinstance(x, Const) and x.value is None and x.name is None
-
-
-def _operands_deep(op):
+def _reads(op):
     yield from (x for x in op.operands if isinstance(x, Value))
     for region in op.regions:
-        yield from _values_read(region)
+        yield from _region_reads(region)
 
 
-def _values_read(region):
+def _region_reads(region: Region):
     for op in region.ops:
-        yield from (x for x in op.operands if isinstance(x, Value))
-        for inner in op.regions:
-            yield from _values_read(inner)
+        yield from _reads(op)
     yield from (x for x in region.yields if isinstance(x, Value))
+

@@ -12,17 +12,13 @@ from .source import Source
 
 _ALLOWED = (
     gast.Assign, gast.AugAssign, gast.Return, gast.Expr, gast.Pass,
+    gast.If, gast.For, gast.While, gast.Break, gast.Continue, gast.IfExp, gast.BoolOp, gast.boolop,
     gast.BinOp, gast.UnaryOp, gast.Compare, gast.Call, gast.keyword, gast.Name, gast.Constant,
     gast.Attribute, gast.Subscript, gast.Slice, gast.Tuple, gast.List,
     gast.expr_context, gast.operator, gast.unaryop, gast.cmpop,
 )
 
 _ADVICE = {
-    gast.If: "Branches arrive with control-flow support; for now compute both sides and use `np.where`.",
-    gast.IfExp: "Use `np.where(cond, a, b)` for now.",
-    gast.For: "Loops arrive with control-flow support; for now write the computation with array operations.",
-    gast.While: "Loops arrive with control-flow support; for now write the computation with array operations.",
-    gast.BoolOp: "Use `np.logical_and` / `np.logical_or`, or `&` / `|` on boolean arrays.",
     gast.Lambda: "Define the function with `def` at module level.",
     gast.FunctionDef: "Define helper functions at module level.",
     gast.Try: "Move the try/except outside the differentiated function.",
@@ -38,9 +34,7 @@ _ADVICE = {
     gast.Dict: "Pass the arrays as separate arguments for now.",
 }
 
-_WHAT = {
-    gast.If: "`if` statements are", gast.IfExp: "conditional expressions are",
-    gast.For: "`for` loops are", gast.While: "`while` loops are", gast.BoolOp: "`and` / `or` are",
+_WHAT = { gast.IfExp: "conditional expressions are", gast.While: "`while` loops are", gast.BoolOp: "`and` / `or` are",
     gast.Lambda: "lambdas are", gast.FunctionDef: "nested functions are",
     gast.Try: "`try` statements are", gast.With: "`with` statements are",
     gast.Global: "`global` declarations are", gast.Nonlocal: "`nonlocal` declarations are",
@@ -58,7 +52,6 @@ def fence(source: Source) -> Source:
             if not isinstance(node, _ALLOWED):
                 _refuse(source, node)
             _check_details(source, node)
-    _check_returns(source)
     return source
 
 
@@ -100,17 +93,3 @@ def _check_details(source: Source, node) -> None:
     if isinstance(node, gast.Expr) and not isinstance(node.value, gast.Constant):
         _refuse(source, node, "expression statements (calls whose result is dropped) are",
                 "Assign the result to a variable, or remove the call.")
-
-
-def _check_returns(source: Source) -> None:
-    body = source.tree.body
-    for stmt in body[:-1]:
-        if isinstance(stmt, gast.Return):
-            _refuse(source, stmt, "code after `return` is", "Remove the unreachable statements.")
-    if not body or not isinstance(body[-1], gast.Return) or body[-1].value is None:
-        node = body[-1] if body else source.tree
-        raise UnsupportedSyntaxError(
-            "the differentiated function must end by returning a value",
-            source.location(node),
-            "End the function with `return <output>`.",
-        )

@@ -9,12 +9,16 @@ Grammar (every node is an immutable dataclass; values compare by identity):
     Op       ::= Call(results=(Value,), fn, args: (Operand...), kwargs: ((str, Operand)...))
                | If(results, cond: Operand, then: Region, orelse: Region)
                      both regions take no params and yield len(results) operands
-               | For(results, iterable: Operand, inits: (Operand...), body: Region)
-                     body.params = (target, *carried), len(carried) == len(inits),
-                     body yields the next carried values; results are the last ones
-               | While(results, inits: (Operand...), cond: Region, body: Region)
+               | For(results, iterable: Operand, inits: (Operand...), body: Region,
+                     ntargets, stop, tape)
+                     body.params = (*targets, *carried), len(targets) == ntargets,
+                     len(carried) == len(inits); the body yields the next carried
+                     values, then, if `stop`, whether to leave the loop after this
+                     iteration (`break`), then, if `tape`, a record appended to a
+                     list; results are the last carried values (and the list)
+               | While(results, inits: (Operand...), cond: Region, body: Region, stop, tape)
                      cond.params = carried, cond yields one boolean;
-                     body.params = carried, body yields the next carried values
+                     body.params = carried, body yields as For's does
 
 A `Call`'s `fn` is the real Python object called: `operator.mul` for `*`, `np.sin` for
 `np.sin`, `getattr` for attribute reads. Every op carries the `Location` of the user
@@ -25,7 +29,7 @@ makes a parameter.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Union
 
 from .errors import Location
@@ -88,6 +92,7 @@ class If:
     then: Region
     orelse: Region
     loc: Location | None = None
+    exports: int = 0  # trailing results only one branch defines: values the backward pass reads
 
     @property
     def operands(self) -> tuple[Operand, ...]:
@@ -105,6 +110,17 @@ class For:
     inits: tuple[Operand, ...]
     body: Region
     loc: Location | None = None
+    ntargets: int = 1  # `for a, b in pairs` unpacks each item into the first ntargets params
+    stop: bool = False  # the body yields one more value: True to leave after this iteration
+    tape: bool = False  # the body yields one more value, the record; the last result is the list of them
+
+    @property
+    def targets(self) -> tuple[Value, ...]:
+        return self.body.params[: self.ntargets]
+
+    @property
+    def carried(self) -> tuple[Value, ...]:
+        return self.body.params[self.ntargets:]
 
     @property
     def operands(self) -> tuple[Operand, ...]:
@@ -122,6 +138,8 @@ class While:
     cond: Region
     body: Region
     loc: Location | None = None
+    stop: bool = False  # as in `For`
+    tape: bool = False  # as in `For`
 
     @property
     def operands(self) -> tuple[Operand, ...]:
@@ -181,3 +199,58 @@ def uses(region: Region) -> dict[Value, int]:
 
     visit(region)
     return counts
+
+
+def defined_in(region: Region) -> set:
+    """Values defined inside `region`: its params, op results, and those of nested regions."""
+    found = set(region.params)
+    for op in region.ops:
+        found.update(op.results)
+        for inner in op.regions:
+            found |= defined_in(inner)
+    return found
+
+
+def free_values(region: Region) -> list:
+    """Values `region` reads but does not define, in order of first use."""
+    inside = defined_in(region)
+    seen: dict = {}
+
+    def note(x):
+        if isinstance(x, Value) and x not in inside:
+            seen.setdefault(x, None)
+
+    def visit(r: Region):
+        for op in r.ops:
+            for x in op.operands:
+                note(x)
+            for inner in op.regions:
+                visit(inner)
+        for x in r.yields:
+            note(x)
+
+    visit(region)
+    return list(seen)
+
+
+def substitute(region: Region, mapping: dict) -> Region:
+    """`region` with every read of a value in `mapping` replaced by its image."""
+    if not mapping:
+        return region
+
+    def sub(x):
+        return mapping.get(x, x) if isinstance(x, Value) else x
+
+    def op_(op):
+        if isinstance(op, Call):
+            return replace(op, args=tuple(map(sub, op.args)), kwargs=tuple((k, sub(v)) for k, v in op.kwargs))
+        if isinstance(op, If):
+            return replace(op, cond=sub(op.cond), then=substitute(op.then, mapping),
+                           orelse=substitute(op.orelse, mapping))
+        if isinstance(op, For):
+            return replace(op, iterable=sub(op.iterable), inits=tuple(map(sub, op.inits)),
+                           body=substitute(op.body, mapping))
+        return replace(op, inits=tuple(map(sub, op.inits)), cond=substitute(op.cond, mapping),
+                       body=substitute(op.body, mapping))
+
+    return Region(region.params, tuple(op_(op) for op in region.ops), tuple(map(sub, region.yields)))

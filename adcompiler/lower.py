@@ -1,93 +1,247 @@
 """Stage 4: lower the normalised AST to the structured SSA IR.
 
-Each expression becomes one `Call` per operation, named after the user's variable when
-it is assigned to one and after what it computes otherwise (`b_times_b`). Names that
-are not local resolve now to the objects they denote: modules and functions become
-static callees, literal constants become `Const`s, and other global data (an array
-defined at module level) becomes a named `Const` that generated code reads by name.
+Statements update an environment from names to values; each assignment makes a new
+value, named after the variable (`x`, and the printer's `x_1` for the next version).
+Control flow becomes region ops (see `ir`):
+
+- an `if` that does not exit becomes an `If` whose results are the variables either
+  branch assigns; an `if` in tail position (one that returns, breaks or continues, see
+  `normalize`) becomes an `If` whose branches end the enclosing block, so its results
+  are what the block yields;
+- `for` and `while` become `For` and `While` carrying the variables the body assigns
+  that exist before the loop or are read after it. A loop whose body can `break`
+  yields one more value, `True` on the path that breaks: the loop stops after that
+  iteration.
+
+Expressions are lowered by `lower_expr.ExpressionLowering`.
 """
 from __future__ import annotations
 
-import dataclasses
-import inspect
+import contextlib
 import operator
-import types
 
 import gast
-import numpy as np
 
-from . import runtime
-from .errors import ADError, UnsupportedArgumentError, UnsupportedSyntaxError
-from .ir import Call, Const, Function, Region, Value
-from .naming import literal_hint, temp_hint
-from .rules import rule_for
-from .source import _MISSING, Source
-
-BINARY = {
-    gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
-    gast.Div: operator.truediv, gast.Pow: operator.pow, gast.MatMult: operator.matmul,
-    gast.FloorDiv: operator.floordiv, gast.Mod: operator.mod,
-    gast.BitAnd: operator.and_, gast.BitOr: operator.or_,
-}
-UNARY = {gast.USub: operator.neg, gast.UAdd: operator.pos, gast.Not: operator.not_}
-COMPARE = {
-    gast.Lt: operator.lt, gast.LtE: operator.le, gast.Gt: operator.gt, gast.GtE: operator.ge,
-    gast.Eq: operator.eq, gast.NotEq: operator.ne,
-}
-ARRAY_ATTRIBUTES = {"T": np.transpose, "shape": np.shape, "ndim": np.ndim, "size": np.size}
-ARRAY_METHODS = {"sum": np.sum, "mean": np.mean, "dot": np.dot, "reshape": np.reshape,
-                 "transpose": np.transpose}
-_FOLDABLE = set(BINARY.values()) | set(UNARY.values()) | set(COMPARE.values())
-_SCALARS = (int, float, complex, bool, str, bytes, type(None), type(Ellipsis), np.generic)
-
-
-class UnresolvedNameError(ADError):
-    """A free name has no binding yet (a helper defined further down the module)."""
-
-
-class _Static:
-    """A compile-time object named in the source: a module, a function, a class."""
-
-    __slots__ = ("obj", "spelling")
-
-    def __init__(self, obj, spelling: str):
-        self.obj = obj
-        self.spelling = spelling  # how the source names it: `np.linalg.norm`, `helper`
+from .errors import InternalError, UnsupportedSyntaxError
+from .ir import Const, For, Function, If, Region, Value, While
+from .lower_expr import ExpressionLowering, Undefined, UnresolvedNameError  # noqa: F401  (re-exported)
+from .normalize import EXITS, may_exit
+from .source import Source
 
 
 def lower(source: Source) -> Function:
     return _Lowering(source).function()
 
 
-class _Lowering:
+class _Tail:
+    """How a block ends: what it yields when it falls through or exits."""
+
+    def __init__(self, names=(), stop: bool = False, returns: bool = False):
+        self.names = tuple(names)  # variables yielded (loop-carried or merged)
+        self.stop = stop  # a loop body that can break also yields whether it did
+        self.returns = returns  # the function body: yields the returned value
+
+    def hints(self) -> list[str]:
+        if self.returns:
+            return ["result"]
+        return list(self.names) + (["stop"] if self.stop else [])
+
+    def fallthrough(self, lowering, node):
+        if self.returns:
+            raise UnsupportedSyntaxError(
+                "the differentiated function can end without returning a value", lowering.source.location(node),
+                "Make every path end with `return <value>`.")
+        return tuple(lowering.lookup(n, node) for n in self.names) + ((Const(False),) if self.stop else ())
+
+    def exit(self, lowering, stmt):
+        if isinstance(stmt, gast.Return) and self.returns:
+            if stmt.value is None:
+                raise UnsupportedSyntaxError("`return` without a value cannot be differentiated",
+                                             lowering.source.location(stmt), "Return the output value.")
+            return (lowering.operand(stmt.value),)
+        if isinstance(stmt, gast.Continue) and not self.returns:
+            return self.fallthrough(lowering, stmt)
+        if isinstance(stmt, gast.Break) and self.stop:
+            return tuple(lowering.lookup(n, stmt) for n in self.names) + (Const(True),)
+        raise InternalError(f"`{type(stmt).__name__.lower()}` was not moved to tail position",
+                            lowering.source.location(stmt))
+
+
+class _Lowering(ExpressionLowering):
     def __init__(self, source: Source):
         self.source = source
         self.env: dict[str, object] = {}
-        self.ops: list[Call] = []
+        self.ops: list = []
         self.fresh: set[Value] = set()  # temporaries made by the current statement
+        self.later: list[set] = []  # names read after the statement being lowered, innermost last
 
     def error(self, cls, node, message, hint=None):
         return cls(message, self.source.location(node), hint)
-
-    # ------------------------------------------------------------ statements
 
     def function(self) -> Function:
         tree = self.source.tree
         params = tuple(Value(a.id, self.source.location(a)) for a in tree.args.args)
         self.env.update((p.hint, p) for p in params)
-        result = None
-        for stmt in tree.body:
+        (result,) = self.block(tree.body, _Tail(returns=True))
+        return Function(tree.name, params, Region((), tuple(self.ops), (result,)), self.source.location(tree))
+
+    @contextlib.contextmanager
+    def region(self, bindings=()):
+        """Lower into a fresh op list, with `bindings` added to a copy of the environment."""
+        saved_ops, saved_env = self.ops, self.env
+        self.ops, self.env = [], dict(saved_env)
+        self.env.update(bindings)
+        try:
+            yield self.ops
+        finally:
+            self.ops, self.env = saved_ops, saved_env
+
+    def lookup(self, name: str, node):
+        return self.expr_Name(gast.copy_location(gast.Name(id=name, ctx=gast.Load(), annotation=None,
+                                                           type_comment=None), node))
+
+    # ------------------------------------------------------------ statements
+
+    def block(self, stmts, tail: _Tail) -> tuple:
+        """Lower `stmts`; return what the block yields at its end."""
+        for i, stmt in enumerate(stmts):
             self.fresh = set()
-            if isinstance(stmt, gast.Assign):
-                value = None if self._elementwise(stmt) else self.operand(stmt.value)
-                for target in stmt.targets:
-                    value = self.assign(target, value, stmt.value)
-            elif isinstance(stmt, gast.Return):
-                result = self.operand(stmt.value)
-            else:
-                raise self.error(UnsupportedSyntaxError, stmt, f"`{type(stmt).__name__}` is not supported here")
-        body = Region((), tuple(self.ops), (result,))
-        return Function(tree.name, params, body, self.source.location(tree))
+            self.later.append(_names_read(stmts[i + 1:]))
+            try:
+                if isinstance(stmt, EXITS):
+                    return tail.exit(self, stmt)
+                if isinstance(stmt, gast.If) and may_exit([stmt]):
+                    return self.tail_if(stmt, tail)
+                self.statement(stmt)
+            finally:
+                self.later.pop()
+        return tail.fallthrough(self, stmts[-1] if stmts else self.source.tree)
+
+    def statement(self, stmt) -> None:
+        if isinstance(stmt, gast.Assign):
+            value = None if self._elementwise(stmt) else self.operand(stmt.value)
+            for target in stmt.targets:
+                value = self.assign(target, value, stmt.value)
+        elif isinstance(stmt, gast.If):
+            self.merge_if(stmt)
+        elif isinstance(stmt, gast.For):
+            self.for_loop(stmt)
+        elif isinstance(stmt, gast.While):
+            self.while_loop(stmt)
+        else:
+            raise self.error(UnsupportedSyntaxError, stmt, f"`{type(stmt).__name__}` is not supported here")
+
+    def tail_if(self, stmt, tail: _Tail) -> tuple:
+        cond = self.operand(stmt.test)
+        branches = []
+        for body in (stmt.body, stmt.orelse):
+            with self.region() as ops:
+                yields = self.block(body, tail) if body else tail.fallthrough(self, stmt)
+            branches.append(Region((), tuple(ops), yields))
+        results = tuple(Value(h, self.source.location(stmt)) for h in tail.hints())
+        self.ops.append(If(results, cond, *branches, self.source.location(stmt)))
+        return results
+
+    def merge_if(self, stmt) -> None:
+        cond = self.operand(stmt.test)
+        assigned = _names_assigned(stmt.body) | _names_assigned(stmt.orelse)
+        envs, regions = [], []
+        for body in (stmt.body, stmt.orelse):
+            with self.region() as ops:
+                self.block(body, _Tail())
+                envs.append(self.env)
+            regions.append(ops)
+        merged = [n for n in sorted(assigned) if all(n in env and not isinstance(env[n], Undefined) for env in envs)]
+        for name in assigned - set(merged):
+            self.env[name] = Undefined(stmt.lineno + self.source.first_line - 1)
+        yields = [tuple(env[n] for n in merged) for env in envs]
+        results = tuple(Value(n, self.source.location(stmt)) for n in merged)
+        self.ops.append(If(results, cond, Region((), tuple(regions[0]), yields[0]),
+                           Region((), tuple(regions[1]), yields[1]), self.source.location(stmt)))
+        self.env.update(zip(merged, results))
+
+    def carried(self, body, extra=()) -> list[str]:
+        """Variables a loop carries: assigned in it, and existing before it or read after it."""
+        read_after = set().union(*self.later) if self.later else set()
+        assigned = _names_assigned(body) | set(extra)
+        return [n for n in sorted(assigned) if n in self.env and not isinstance(self.env[n], Undefined)
+                or n in read_after]
+
+    def for_loop(self, stmt) -> None:
+        iterable, targets, reads = self.iteration(stmt)
+        names = self.carried(stmt.body, _names_assigned([stmt.target]))
+        loc = self.source.location(stmt)
+        inits = tuple(self._initial(n) for n in names)
+        carried = [Value(n, loc) for n in names]
+        stop = may_exit(stmt.body, ("break",))
+        with self.region(zip(names, carried)) as ops:
+            index = targets[0]
+            for target, sequence in reads:  # `x = xs[i]` for `for x in xs`
+                self.fresh = set()
+                self.assign(target, self.call(operator.getitem, [sequence, index], target), None)
+            if not reads:
+                self.env.update(zip(_target_names(stmt.target, self), targets))
+            yields = self.block(stmt.body, _Tail(names, stop))
+        body = Region(tuple(targets + carried), tuple(ops), yields)
+        results = tuple(Value(n, loc) for n in names)
+        self.ops.append(For(results, iterable, inits, body, loc, ntargets=len(targets), stop=stop))
+        self.env.update(zip(names, results))
+
+    def iteration(self, stmt):
+        """How to iterate: the iterable, the loop's target values, and `(target, sequence)` reads.
+
+        `range(...)` and constant iterables are iterated directly. Arrays, tuples, lists,
+        `enumerate(xs)` and `zip(xs, ys)` are iterated by index (`for i in range(len(xs)):
+        x = xs[i]`), so that each element read is an indexing op with a derivative.
+        """
+        loc = self.source.location(stmt.target)
+        node = stmt.iter
+        callee = self.expr(node.func) if isinstance(node, gast.Call) else None
+        fn = getattr(callee, "obj", None)
+        tuple_target = isinstance(stmt.target, (gast.Tuple, gast.List))
+        if fn is enumerate and len(node.args) == 1 and not node.keywords and tuple_target \
+                and len(stmt.target.elts) == 2 and isinstance(stmt.target.elts[0], gast.Name):
+            sequence = self.operand(node.args[0])
+            index = Value(stmt.target.elts[0].id, loc)
+            return self._range_of([sequence], stmt), [index], [(stmt.target.elts[1], sequence)]
+        if fn is zip and node.args and not node.keywords and tuple_target and len(stmt.target.elts) == len(node.args):
+            sequences = [self.operand(a) for a in node.args]
+            return self._range_of(sequences, stmt), [Value("i", loc)], list(zip(stmt.target.elts, sequences))
+        if fn is not range:
+            sequence = self.operand(node)
+            if isinstance(sequence, Value):
+                return self._range_of([sequence], stmt), [Value("i", loc)], [(stmt.target, sequence)]
+            iterable = sequence
+        else:
+            iterable = self.operand(node)
+        return iterable, [Value(t, loc) for t in _target_names(stmt.target, self)], []
+
+    def _range_of(self, sequences, stmt):
+        lengths = [self.call(len, [s], stmt.iter) for s in sequences]
+        count = lengths[0] if len(lengths) == 1 else self.call(min, lengths, stmt.iter)
+        return self.call(range, [count], stmt.iter)
+
+    def while_loop(self, stmt) -> None:
+        names = self.carried(stmt.body)
+        loc = self.source.location(stmt)
+        inits = tuple(self._initial(n) for n in names)
+        cond_params = tuple(Value(n, loc) for n in names)
+        with self.region(zip(names, cond_params)) as cond_ops:
+            test = self.operand(stmt.test)
+        carried = tuple(Value(n, loc) for n in names)
+        stop = may_exit(stmt.body, ("break",))
+        with self.region(zip(names, carried)) as ops:
+            yields = self.block(stmt.body, _Tail(names, stop))
+        results = tuple(Value(n, loc) for n in names)
+        self.ops.append(While(results, inits, Region(cond_params, tuple(cond_ops), (test,)),
+                              Region(carried, tuple(ops), yields), loc, stop=stop))
+        self.env.update(zip(names, results))
+
+    def _initial(self, name: str):
+        value = self.env.get(name)
+        return Const(None) if value is None or isinstance(value, Undefined) else value
+
+    # ------------------------------------------------------------ assignment
 
     @staticmethod
     def _elementwise(stmt) -> bool:
@@ -116,176 +270,43 @@ class _Lowering:
     def _unpack(self, value, target):
         if isinstance(value, Const) and isinstance(value.value, (tuple, list)):
             if len(value.value) != len(target.elts):
-                raise self.error(ADError, target, f"cannot unpack {len(value.value)} values into {len(target.elts)} names")
+                raise self.error(UnsupportedSyntaxError, target,
+                                 f"cannot unpack {len(value.value)} values into {len(target.elts)} names")
             return [Const(v) for v in value.value]
         return [self.call(operator.getitem, [value, Const(i)], target) for i in range(len(target.elts))]
 
     def named(self, value, name: str):
         """Give the temporary just computed the user's name, instead of copying it."""
+        import dataclasses
+
         if isinstance(value, Value) and value in self.fresh:
             for i in range(len(self.ops) - 1, -1, -1):
                 op = self.ops[i]
-                if op.results[0] is value:
+                if len(op.results) == 1 and op.results[0] is value:
                     renamed = Value(name, value.loc)
                     self.ops[i] = dataclasses.replace(op, results=(renamed,))
                     self.fresh.discard(value)
                     return renamed
         return value
 
-    # ------------------------------------------------------------ expressions
 
-    def operand(self, node):
-        """Lower `node` to an IR operand; a static object here is an error."""
-        result = self.expr(node)
-        if isinstance(result, _Static):
-            if isinstance(result.obj, types.ModuleType):
-                raise self.error(UnsupportedSyntaxError, node, f"the module `{result.spelling}` cannot be used as a value",
-                                 "Use one of its functions or constants instead.")
-            return Const(result.obj, name=result.spelling)  # a function or class passed as a value
-        return result
-
-    def expr(self, node):
-        method = getattr(self, f"expr_{type(node).__name__}", None)
-        if method is None:
-            raise self.error(UnsupportedSyntaxError, node, f"`{type(node).__name__}` is not supported here")
-        return method(node)
-
-    def expr_Constant(self, node):
-        return Const(node.value)
-
-    def expr_Name(self, node):
-        if node.id in self.env:
-            return self.env[node.id]
-        obj = self.source.resolve(node.id)
-        if obj is _MISSING:
-            raise self.error(UnresolvedNameError, node, f"name `{node.id}` is not defined",
-                             "Define it before the gradient is first called.")
-        if isinstance(obj, _SCALARS):
-            return Const(obj)
-        if isinstance(obj, (types.ModuleType, type)) or callable(obj):
-            return _Static(obj, node.id)
-        return Const(obj, name=node.id)
-
-    def expr_BinOp(self, node):
-        return self.call(BINARY[type(node.op)], [self.operand(node.left), self.operand(node.right)], node)
-
-    def expr_UnaryOp(self, node):
-        return self.call(UNARY[type(node.op)], [self.operand(node.operand)], node)
-
-    def expr_Compare(self, node):
-        fn = COMPARE.get(type(node.ops[0]))
-        if fn is None:
-            raise self.error(UnsupportedSyntaxError, node, f"the comparison `{type(node.ops[0]).__name__}` is not supported")
-        return self.call(fn, [self.operand(node.left), self.operand(node.comparators[0])], node)
-
-    def expr_Attribute(self, node):
-        base = self.expr(node.value)
-        if isinstance(base, _Static):
-            if not hasattr(base.obj, node.attr):
-                raise self.error(ADError, node, f"{_describe(base.obj)} has no attribute `{node.attr}`")
-            obj = getattr(base.obj, node.attr)
-            return Const(obj) if isinstance(obj, _SCALARS) else _Static(obj, f"{base.spelling}.{node.attr}")
-        if node.attr in ARRAY_ATTRIBUTES:
-            return self.call(ARRAY_ATTRIBUTES[node.attr], [base], node)
-        raise self.error(UnsupportedSyntaxError, node, f"the attribute `.{node.attr}` is not supported",
-                         f"Supported array attributes: {', '.join(sorted(ARRAY_ATTRIBUTES))}.")
-
-    def expr_Subscript(self, node):
-        return self.call(operator.getitem, [self.operand(node.value), self.operand(node.slice)], node)
-
-    def expr_Slice(self, node):
-        parts = [Const(None) if p is None else self.operand(p) for p in (node.lower, node.upper, node.step)]
-        if all(isinstance(p, Const) for p in parts):
-            return Const(slice(*(p.value for p in parts)))
-        return self.call(slice, parts, node)
-
-    def expr_Tuple(self, node):
-        items = [self.operand(e) for e in node.elts]
-        if all(isinstance(i, Const) and i.name is None for i in items):
-            return Const(tuple(i.value for i in items))
-        return self.call(runtime.make_tuple, items, node)
-
-    def expr_List(self, node):
-        items = [self.operand(e) for e in node.elts]
-        if all(isinstance(i, Const) and i.name is None for i in items):
-            return Const([i.value for i in items])
-        raise self.error(UnsupportedSyntaxError, node, "lists holding computed values are not supported yet",
-                         "Use a tuple, or `np.stack((a, b))`.")
-
-    def expr_Call(self, node):
-        if any(isinstance(a, gast.Starred) for a in node.args) or any(k.arg is None for k in node.keywords):
-            raise self.error(UnsupportedSyntaxError, node, "`*args` and `**kwargs` in calls are not supported",
-                             "Pass each argument explicitly.")
-        args = []
-        spelling = None
-        if isinstance(node.func, gast.Attribute) and not isinstance(callee := self.expr(node.func.value), _Static):
-            fn = ARRAY_METHODS.get(node.func.attr)
-            if fn is None:
-                raise self.error(UnsupportedSyntaxError, node.func, f"the array method `.{node.func.attr}()` is not supported",
-                                 f"Supported methods: {', '.join(sorted(ARRAY_METHODS))}; or call the NumPy function.")
-            args.append(callee)
-            if fn is np.reshape and len(node.args) > 1:  # x.reshape(2, 3)
-                args.append(self.expr_Tuple(gast.Tuple(elts=node.args, ctx=gast.Load())))
-                node_args = []
-            elif fn is np.transpose and len(node.args) > 1:
-                args.append(self.expr_Tuple(gast.Tuple(elts=node.args, ctx=gast.Load())))
-                node_args = []
-            else:
-                node_args = node.args
-        else:
-            callee = self.expr(node.func)
-            if not isinstance(callee, _Static):
-                raise self.error(UnsupportedSyntaxError, node.func, "only named functions can be called here")
-            fn = callee.obj
-            node_args = node.args
-            spelling = callee.spelling
-        args += [self.operand(a) for a in node_args]
-        kwargs = {k.arg: self.operand(k.value) for k in node.keywords}
-        args, kwargs = self.bind(fn, args, kwargs, node)
-        result = self.call(fn, args, node, kwargs)
-        if isinstance(node.func, gast.Name):  # generated code calls it by the user's name
-            self.ops[-1] = dataclasses.replace(self.ops[-1], fn_name=spelling)
-        return result
-
-    def bind(self, fn, args, kwargs, node):
-        """Positional data arguments stay positional; the rest become keywords, by name."""
-        rule = rule_for(fn)
-        if rule is None:
-            return args, kwargs
-        try:
-            names = list(inspect.signature(fn).parameters)
-        except (TypeError, ValueError):
-            names = []
-        for i in range(rule.nargs, len(args)):
-            if i >= len(names):
-                raise self.error(UnsupportedArgumentError, node, f"too many positional arguments for {_describe(fn)}")
-            kwargs[names[i]] = args[i]
-        args = args[: rule.nargs]
-        for name in names[len(args): rule.nargs]:
-            if name in kwargs:
-                args.append(kwargs.pop(name))
-            else:
-                default = inspect.signature(fn).parameters[name].default
-                if default is inspect.Parameter.empty:
-                    break
-                args.append(Const(None if default is np._NoValue else default))
-        return args, kwargs
-
-    def call(self, fn, args, node, kwargs=None):
-        if fn in _FOLDABLE and all(isinstance(a, Const) and a.name is None for a in args):
-            try:
-                return Const(fn(*(a.value for a in args)))  # constant folding: `-1`, `2 ** 10`
-            except Exception:  # noqa: BLE001 - leave it to run time, where Python raises it
-                pass
-        hints = [a.hint if isinstance(a, Value) else (a.name or literal_hint(a.value)) for a in args]
-        loc = self.source.location(node)
-        result = Value(temp_hint(fn, hints), loc)
-        self.ops.append(Call((result,), fn, tuple(args), tuple((kwargs or {}).items()), loc))
-        self.fresh.add(result)
-        return result
+def _target_names(target, lowering) -> list[str]:
+    if isinstance(target, gast.Name):
+        return [target.id]
+    if isinstance(target, (gast.Tuple, gast.List)) and all(isinstance(t, gast.Name) for t in target.elts):
+        return [t.id for t in target.elts]
+    raise lowering.error(UnsupportedSyntaxError, target, "this loop target is not supported",
+                         "Use a name or a tuple of names: `for i, x in enumerate(xs)`.")
 
 
-def _describe(obj) -> str:
-    from .naming import describe
+def _names_assigned(stmts) -> set[str]:
+    names = set()
+    for stmt in stmts:
+        for node in gast.walk(stmt):
+            if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
+                names.add(node.id)
+    return names
 
-    return f"`{describe(obj)}`"
+
+def _names_read(stmts) -> set[str]:
+    return {n.id for s in stmts for n in gast.walk(s) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}

@@ -60,11 +60,13 @@ def temp_hint(fn, operand_hints: list[str]) -> str:
               operator.pow) and len(operand_hints) == 2:
         hint = f"{operand_hints[0]}_{OPERATOR_WORDS[fn]}_{operand_hints[1]}"
     else:
-        word = OPERATOR_WORDS.get(fn) or getattr(fn, "__name__", "t")
+        word = OPERATOR_WORDS.get(fn) or getattr(fn, "__name__", "tmp")
         hint = "_".join([word] + operand_hints[:1])
     if len(hint) > 24 and operand_hints:
-        hint = f"{OPERATOR_WORDS.get(fn) or getattr(fn, '__name__', 't')}_{operand_hints[0]}"
-    return hint if len(hint) <= 24 and hint.isidentifier() else "t"
+        hint = f"{OPERATOR_WORDS.get(fn) or getattr(fn, '__name__', 'tmp')}_{operand_hints[0]}"
+    if len(hint) > 24:
+        hint = getattr(fn, "__name__", "tmp")
+    return hint if len(hint) <= 24 and hint.isidentifier() else "tmp"
 
 
 _NUMBER_WORDS = {0: "zero", 1: "one", 2: "two", 3: "three", 10: "ten"}

@@ -15,8 +15,8 @@ def eliminate_dead_code(fn: Function) -> Function:
     kept = _live_ops(fn.body.ops, live)
     backward_at = fn.backward_at
     if backward_at is not None:
-        survivors = {id(op) for op in kept}
-        backward_at = sum(1 for op in fn.body.ops[:backward_at] if id(op) in survivors)
+        survivors = {r for op in kept for r in op.results}
+        backward_at = sum(1 for op in fn.body.ops[:backward_at] if any(r in survivors for r in op.results))
     body = dataclasses.replace(fn.body, ops=tuple(kept))
     return dataclasses.replace(fn, body=body, backward_at=backward_at)
 

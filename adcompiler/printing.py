@@ -56,12 +56,11 @@ class _Printer:
             self.emit(depth, "else:")
             self.region(op.orelse, depth + 1)
         elif isinstance(op, For):
-            target, *carried = op.body.params
-            self.emit(depth, f"{lhs}for {self.operand(target)} in {self.operand(op.iterable)}"
-                             f"{self.carry(carried, op.inits)}:", op.loc)
+            self.emit(depth, f"{lhs}for {self.values(op.targets)} in {self.operand(op.iterable)}"
+                             f"{self.carry(op.carried, op.inits)}{_flags(op)}:", op.loc)
             self.region(op.body, depth + 1)
         elif isinstance(op, While):
-            self.emit(depth, f"{lhs}while{self.carry(op.cond.params, op.inits)}:", op.loc)
+            self.emit(depth, f"{lhs}while{self.carry(op.cond.params, op.inits)}{_flags(op)}:", op.loc)
             self.emit(depth + 1, "cond:")
             self.region(op.cond, depth + 2)
             self.emit(depth + 1, "body:")
@@ -74,6 +73,11 @@ class _Printer:
             return ""
         pairs = ", ".join(f"{self.operand(p)} = {self.operand(i)}" for p, i in zip(params, inits))
         return f" carry ({pairs})"
+
+
+def _flags(op) -> str:
+    flags = [name for name in ("stop", "tape") if getattr(op, name)]
+    return f" [{', '.join(flags)}]" if flags else ""
 
 
 def format_function(fn: Function) -> str:

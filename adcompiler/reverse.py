@@ -4,17 +4,41 @@ The result keeps the primal ops (the forward pass) and appends, for each active 
 reverse order, the ops its VJP rules record (the backward pass):
 
     def f_grad(x, w):                    params as in f
-        <forward ops of f>
+        <forward ops of f>               loops also fill their tapes
         y_bar = 1.0                      the seed: `Function.seed`, bound by the emitter
         <backward ops, last primal op first>
         return y, x_bar                  value, gradient(s)[, retained adjoints]
 
-An adjoint is named after its primal (`x_bar`). Its first contribution is assigned, the
-next ones are added (`x_bar = x_bar + ...`), never into a zero array. A `wrt` argument
-that the output does not depend on gets zeros of its own type and shape.
+An adjoint is named after its primal (`x_bar`). Its first contribution is assigned and
+the next ones added (`x_bar = x_bar + ...`), never into a zero array; a `wrt` argument
+the output does not depend on gets zeros of its own type and shape.
 
-Straight-line code only: the adjoints of `If`, `For` and `While` arrive with the
-control-flow lowering.
+Control flow keeps its shape:
+
+- `If`: the adjoint is an `If` on the same condition, whose branches are the backward
+  sweeps of the forward branches. It yields the adjoints of the outer values either
+  branch touches. A value defined inside a forward branch that its backward branch
+  reads is exported from the forward `If` as an extra result (`If.exports`).
+- `For` and `While`: the adjoint is a `For` over the reversed tape. The tape holds,
+  for each iteration, exactly the values defined in the forward body that the backward
+  body reads, and nothing else: that is the to-be-recorded analysis, computed by
+  building the backward body first and recording its free variables. Values from
+  outside the loop are read where they are, never copied; since the IR is in SSA form
+  and arrays are updated functionally, no recorded value can be overwritten later.
+  Branch decisions inside a loop are recorded the same way (the condition is a value
+  the backward `If` reads), and so are loop targets. When the backward body needs no
+  value, the forward loop counts its iterations instead (`_n`), and the backward loop
+  runs that many times. The shape of the generated code:
+
+      _tape = []                              for t, h in reversed(_tape):
+      for t in range(T):                          <adjoint of the body>
+          h = ...                      ->     (carrying the adjoints of the loop's
+          _tape.append((t, h))                 carried values and of the outer values
+                                               the body reads)
+
+Tuples: an op returning a tuple (`make_tuple`, `np.linalg.qr`) gets a compile-time
+`TupleAdjoint` holding one adjoint per element that is read; rules of tuple-returning
+functions receive it as a tuple with `None` where no cotangent flows.
 """
 from __future__ import annotations
 
@@ -24,12 +48,14 @@ from dataclasses import dataclass
 
 from . import runtime
 from .activity import analyse
-from .errors import MissingRuleError, UnsupportedArgumentError, UnsupportedSyntaxError
-from .ir import Call, Const, Function, Region, Value
+from .errors import MissingRuleError, UnsupportedArgumentError
+from .ir import Call, Const, For, Function, If, Region, Value, While, free_values, substitute
 from .naming import describe
 from .rules import is_nondiff, rule_for
 from .shapes import ShapeClasses
 from .tracing import Recorder, Symbol, as_operand, record
+
+TUPLE_MAKERS = (runtime.make_tuple, runtime.make_list)
 
 
 @dataclass(frozen=True)
@@ -45,23 +71,24 @@ def reverse(fn: Function, request: Request, name: str, user_names=frozenset()) -
     output = fn.returns[0]
     wrt = [fn.params[i] for i in request.wrt]
     retained = [find_named(fn, n) for n in request.retain]
-    activity = analyse(fn, wrt + retained, [output])
-    sweep = _Sweep(activity, ShapeClasses(fn), user_names)
+    context = _Context(analyse(fn, wrt + retained, [output]), ShapeClasses(fn), frozenset(user_names),
+                       _tuple_valued(fn.body))
+    sweep = _Sweep(context, {})
     seed = Value(f"{output.hint if isinstance(output, Value) else 'out'}_bar")
     if isinstance(output, Value):
         sweep.adjoints[output] = seed
-    for op in reversed(fn.body.ops):
-        sweep.op(op)
-    grads = [sweep.final(p) for p in wrt]
+    sweep.run(fn.body.ops)
+    grads = [sweep.adjoint_or_zeros(p) for p in wrt]
     results = [output, sweep.tuple_of(grads, fn.loc) if request.tuple_wrt else grads[0]]
     if retained:
-        results.append(sweep.tuple_of([sweep.final(v) for v in retained], fn.loc))
-    ops = fn.body.ops + tuple(sweep.ops)
-    return Function(name, fn.params, Region((), ops, tuple(results)), fn.loc, seed, len(fn.body.ops))
+        results.append(sweep.tuple_of([sweep.adjoint_or_zeros(v) for v in retained], fn.loc))
+    forward = context.forward(fn.body.ops)
+    ops = forward + tuple(sweep.ops)
+    return Function(name, fn.params, Region((), ops, tuple(results)), fn.loc, seed, len(forward))
 
 
 def find_named(fn: Function, name: str) -> Value | None:
-    """The last value the user's code bound to `name`."""
+    """The last value the user's code bound to `name` at the top level of the function."""
     found = next((p for p in fn.params if p.hint == name), None)
     for op in fn.body.ops:
         for r in op.results:
@@ -70,37 +97,109 @@ def find_named(fn: Function, name: str) -> Value | None:
     return found
 
 
+class TupleAdjoint:
+    """The adjoint of a tuple, element by element; `None` where nothing flowed."""
+
+    def __init__(self, items: dict):
+        self.items = dict(items)  # index -> operand
+
+    def as_tuple(self, length: int | None = None) -> tuple:
+        n = length if length is not None else max(self.items, default=-1) + 1
+        return tuple(self.items.get(i) for i in range(n))
+
+
+@dataclass
+class _Context:
+    activity: object
+    shapes: ShapeClasses
+    user_names: frozenset
+    tuples: set  # values known to hold tuples or lists
+    replacements: dict = dataclasses.field(default_factory=dict)  # id(forward op) -> op with tape
+
+    def forward(self, ops) -> tuple:
+        return tuple(self.replacements.get(id(op), op) for op in ops)
+
+
+def _tuple_valued(region: Region) -> set:
+    found = set()
+    for op in region.ops:
+        if isinstance(op, Call):
+            rule = rule_for(op.fn)
+            if op.fn in TUPLE_MAKERS or rule is not None and rule.outputs is not None:
+                found.add(op.results[0])
+        for inner in op.regions:
+            found |= _tuple_valued(inner)
+    return found
+
+
 class _Sweep:
-    def __init__(self, activity, shapes, user_names):
-        self.activity = activity
-        self.shapes = shapes
-        self.user_names = user_names
-        self.adjoints: dict[Value, object] = {}
+    """The backward sweep over one region: adjoints so far, and the ops recorded."""
+
+    def __init__(self, context: _Context, adjoints: dict):
+        self.context = context
+        self.adjoints = adjoints
         self.ops: list = []
 
-    def op(self, op) -> None:
-        if not isinstance(op, Call):
-            raise UnsupportedSyntaxError("control flow cannot be differentiated yet", op.loc)
+    @property
+    def varied(self):
+        return self.context.activity.varied
+
+    def run(self, ops) -> None:
+        for op in reversed(ops):
+            if isinstance(op, Call):
+                self.call(op)
+            elif isinstance(op, If):
+                self.if_(op)
+            else:
+                self.loop(op)
+
+    # ------------------------------------------------------------ calls
+
+    def call(self, op: Call) -> None:
         result = op.results[0]
         g = self.adjoints.get(result)
-        if g is None or result not in self.activity.varied or is_nondiff(op.fn):
+        if g is None or result not in self.varied or is_nondiff(op.fn):
             return
-        active = [i for i, a in enumerate(op.args) if a in self.activity.varied]
+        if op.fn in TUPLE_MAKERS:
+            for i, arg in enumerate(op.args):
+                item = self._item(g, i, op.loc)
+                if arg in self.varied and item is not None:
+                    self.accumulate(arg, item, False, op.loc)
+            return
+        if op.fn is operator.getitem and op.args[0] in self.context.tuples:
+            index = op.args[1]
+            if isinstance(index, Const) and isinstance(index.value, int):
+                self.accumulate(op.args[0], TupleAdjoint({index.value: g}), False, op.loc)
+                return
+            raise MissingRuleError("a differentiated value is read from a tuple or list at a position known "
+                                   "only at run time", op.loc, "Index tuples and lists with constants.")
+        active = [i for i, a in enumerate(op.args) if a in self.varied]
         rule = self._rule(op, active)
         params = self._params(op, rule)
+        if isinstance(g, TupleAdjoint):
+            cotangent = tuple(None if x is None else _symbolic(x) for x in g.as_tuple(rule.length))
+        else:
+            cotangent = _symbolic(g)
         for i in active:
             with Recorder(op.loc) as recorder:
-                contribution = rule.vjps[i](Symbol(g), Symbol(result), *map(_symbolic, op.args), **params)
-                if rule.unbroadcast and self.shapes.broadcasts_to(op, i):
+                contribution = rule.vjps[i](cotangent, Symbol(result), *map(_symbolic, op.args), **params)
+                if rule.unbroadcast and self.context.shapes.broadcasts_to(op, i):
                     contribution = record(runtime.unbroadcast, contribution, _symbolic(op.args[i]))
-                contribution = as_operand(contribution)
+                contribution = _operand_or_tuple(contribution)
             self.ops += recorder.ops
             fresh = bool(recorder.ops) and recorder.ops[-1].results[0] is contribution
             self.accumulate(op.args[i], contribution, fresh, op.loc)
 
+    def _item(self, g, i: int, loc):
+        if isinstance(g, TupleAdjoint):
+            return g.items.get(i)
+        item = Value("item_bar", loc)
+        self.ops.append(Call((item,), operator.getitem, (g, Const(i)), (), loc))
+        return item
+
     def _rule(self, op, active):
         rule = rule_for(op.fn)
-        name = describe(op.fn)
+        name = describe(op.fn) if op.fn_name is None else op.fn_name
         if rule is None:
             raise MissingRuleError(
                 f"`{name}` has no derivative rule, and a differentiated value flows into it",
@@ -114,6 +213,10 @@ class _Sweep:
                     f"`{name}` has no derivative with respect to its argument {i + 1}, "
                     f"and a differentiated value is passed there", op.loc,
                     "Pass a constant there, or wrap the argument in `adcompiler.stop_gradient(...)`.")
+        for key, value in op.kwargs:
+            if value in self.varied:
+                raise MissingRuleError(f"`{name}` has no derivative with respect to its argument `{key}=`",
+                                       op.loc, "Pass a constant there.")
         return rule
 
     def _params(self, op, rule) -> dict:
@@ -130,13 +233,20 @@ class _Sweep:
             params[key] = value.value
         return params
 
+    # ------------------------------------------------------------ accumulation
+
     def accumulate(self, target, contribution, fresh: bool, loc) -> None:
         """Add `contribution` to the adjoint of `target`; `fresh`: it was just recorded."""
-        name = f"{target.hint}_bar"
+        if not isinstance(target, Value) or contribution is None:
+            return
         old = self.adjoints.get(target)
+        if isinstance(contribution, TupleAdjoint) or isinstance(old, TupleAdjoint):
+            self.adjoints[target] = self._add_tuples(old, contribution, loc)
+            return
+        name = f"{target.hint}_bar"
         if old is None and fresh:
             self.adjoints[target] = self._named(contribution, name)
-        elif old is None and isinstance(contribution, Value) and target.hint in self.user_names:
+        elif old is None and isinstance(contribution, Value) and target.hint in self.context.user_names:
             alias = Value(name, loc)  # the user's variable gets its own adjoint name
             self.ops.append(Call((alias,), runtime.rename, (contribution,), (), loc))
             self.adjoints[target] = alias
@@ -147,6 +257,20 @@ class _Sweep:
             self.ops.append(Call((total,), operator.add, (old, contribution), (), loc))
             self.adjoints[target] = total
 
+    def _add_tuples(self, old, new, loc) -> TupleAdjoint:
+        if old is None:
+            return new
+        old = old if isinstance(old, TupleAdjoint) else TupleAdjoint({})  # a run-time tuple: rare
+        items = dict(old.items)
+        for i, item in new.items.items():
+            if items.get(i) is None:
+                items[i] = item
+            else:
+                total = Value("t_bar", loc)
+                self.ops.append(Call((total,), operator.add, (items[i], item), (), loc))
+                items[i] = total
+        return TupleAdjoint(items)
+
     def _named(self, contribution: Value, name: str) -> Value:
         """Name the value just recorded after the adjoint it becomes."""
         op = self.ops[-1]
@@ -154,11 +278,14 @@ class _Sweep:
         self.ops[-1] = dataclasses.replace(op, results=(named,))
         return named
 
-    def final(self, value):
-        """The adjoint of `value` at the end of the sweep: zeros if nothing flowed into it."""
+    def adjoint_or_zeros(self, value):
+        """The adjoint of `value` now: zeros of its type and shape if nothing flowed into it."""
         if value is None:
             return Const(None)
         adjoint = self.adjoints.get(value)
+        if isinstance(adjoint, TupleAdjoint):
+            return self.tuple_of([self.adjoint_or_zeros_item(value, i, x) for i, x in
+                                  enumerate(adjoint.as_tuple())], value.loc)
         if adjoint is not None:
             return adjoint
         zeros = Value(f"{value.hint}_bar", value.loc)
@@ -166,10 +293,161 @@ class _Sweep:
         self.adjoints[value] = zeros
         return zeros
 
+    def adjoint_or_zeros_item(self, value, i, item):
+        if item is not None:
+            return item
+        element = Value("item", value.loc)
+        zeros = Value("t_bar", value.loc)
+        self.ops.append(Call((element,), operator.getitem, (value, Const(i)), (), value.loc))
+        self.ops.append(Call((zeros,), runtime.zeros_like_input, (element,), (), value.loc))
+        return zeros
+
     def tuple_of(self, items, loc):
         result = Value("grads", loc)
         self.ops.append(Call((result,), runtime.make_tuple, tuple(items), (), loc))
         return result
+
+    # ------------------------------------------------------------ branches
+
+    def if_(self, op: If) -> None:
+        flowing = [(r, self.adjoints.get(r)) for r in op.results if r in self.varied]
+        if all(g is None for _, g in flowing):
+            return
+        sweeps = []
+        for branch in (op.then, op.orelse):
+            sweep = _Sweep(self.context, dict(self.adjoints))
+            for r, y in zip(op.results, branch.yields):
+                if r in self.varied and self.adjoints.get(r) is not None and y in self.varied:
+                    sweep.accumulate(y, self.adjoints[r], False, op.loc)
+            sweep.run(branch.ops)
+            sweeps.append(sweep)
+        touched = [v for v in _outer_reads(op) if v in self.varied
+                   and any(s.adjoints.get(v) is not self.adjoints.get(v) for s in sweeps)]
+        backward, forward = [], []
+        for branch, sweep in zip((op.then, op.orelse), sweeps):
+            yields = tuple(sweep.adjoint_or_zeros(v) for v in touched)
+            backward.append(Region((), tuple(sweep.ops), yields))
+            forward.append(dataclasses.replace(branch, ops=self.context.forward(branch.ops)))
+        forward_if, backward = _export(op, forward, backward)
+        self.context.replacements[id(op)] = forward_if
+        results = tuple(Value(f"{v.hint}_bar", op.loc) for v in touched)
+        self.ops.append(If(results, op.cond, backward[0], backward[1], op.loc))
+        self.adjoints.update(zip(touched, results))
+
+    # ------------------------------------------------------------ loops
+
+    def loop(self, op) -> None:
+        carried = op.body.params[len(op.body.params) - len(op.inits):]
+        active = [j for j, r in enumerate(op.results[: len(op.inits)]) if r in self.varied]
+        if all(self.adjoints.get(op.results[j]) is None for j in active):
+            return
+        loc = op.loc
+        carried_bars = [Value(f"{carried[j].hint}_bar", loc) for j in active]
+        outer = [v for v in _outer_reads(op) if v in self.varied and v not in self.context.tuples]
+        outer_bars = [Value(f"{v.hint}_bar", loc) for v in outer]
+        sweep = _Sweep(self.context, dict(zip(outer, outer_bars)))
+        for j, bar in zip(active, carried_bars):
+            sweep.accumulate(op.body.yields[j], bar, False, loc)
+        sweep.run(op.body.ops)
+        next_bars = [sweep.adjoint_or_zeros(carried[j]) for j in active]
+        touched = [k for k, v in enumerate(outer) if sweep.adjoints.get(v) is not outer_bars[k]]
+        body = Region((), tuple(sweep.ops), tuple(next_bars) + tuple(sweep.adjoints[outer[k]] for k in touched))
+        forward_body = dataclasses.replace(op.body, ops=self.context.forward(op.body.ops))
+        defined = set(forward_body.params) | {r for o in forward_body.ops for r in o.results}
+        record = [v for v in free_values(body) if v in defined]
+        inits = [self.adjoint_or_zeros(op.results[j]) for j in active] + \
+                [self.adjoint_or_zeros(outer[k]) for k in touched]
+        if record:
+            targets = [Value(v.hint, loc) for v in record]
+            forward_op, tape = _with_tape(op, forward_body, record, loc)
+            iterable = Value("reversed_tape", loc)
+            self.ops.append(Call((iterable,), reversed, (tape,), (), loc))
+            body = substitute(body, dict(zip(record, targets)))
+        else:
+            targets = [Value("_", loc)]
+            forward_op, count = _with_counter(op, forward_body, loc)
+            iterable = Value("range_n", loc)
+            self.ops.append(Call((iterable,), range, (count,), (), loc))
+        self.context.replacements[id(op)] = forward_op
+        params = tuple(targets) + tuple(carried_bars) + tuple(outer_bars[k] for k in touched)
+        results = tuple(Value(f"{op.inits[j].hint if isinstance(op.inits[j], Value) else 'init'}_bar", loc)
+                        for j in active) + tuple(Value(f"{outer[k].hint}_bar", loc) for k in touched)
+        body = Region(params, body.ops, body.yields)
+        self.ops.append(For(results, iterable, tuple(inits), body, loc, ntargets=len(targets)))
+        for j, result in zip(active, results):
+            self.accumulate(op.inits[j], result, False, loc)
+        for k, result in zip(touched, results[len(active):]):
+            self.adjoints[outer[k]] = result
+
+
+def _outer_reads(op) -> list:
+    """Values from outside `op` that its regions (or operands) read, in order of first use."""
+    seen: dict = {}
+    for region in op.regions:
+        for v in free_values(region):
+            seen.setdefault(v, None)
+    return list(seen)
+
+
+def _export(op: If, forward: list, backward: list):
+    """Make the values each backward branch reads from its forward branch results of the forward If."""
+    exported: list = []
+    for fwd, bwd in zip(forward, backward):
+        inside = set(fwd.params) | {r for o in fwd.ops for r in o.results}
+        exported += [v for v in free_values(bwd) if v in inside and v not in exported]
+    if not exported:
+        return dataclasses.replace(op, then=forward[0], orelse=forward[1]), backward
+    results = tuple(Value(v.hint, v.loc) for v in exported)
+    mapping = dict(zip(exported, results))
+    new_forward, new_backward = [], []
+    for fwd, bwd in zip(forward, backward):
+        inside = set(fwd.params) | {r for o in fwd.ops for r in o.results}
+        extra = tuple(v if v in inside else Const(None) for v in exported)
+        new_forward.append(dataclasses.replace(fwd, yields=fwd.yields + extra))
+        new_backward.append(substitute(bwd, {v: mapping[v] for v in exported if v in inside}))
+    forward_if = dataclasses.replace(op, results=op.results + results, then=new_forward[0],
+                                     orelse=new_forward[1], exports=len(exported))
+    return forward_if, new_backward
+
+
+def _with_tape(op, body: Region, record: list, loc):
+    """The forward loop, appending `record` (one value, or a tuple of them) to a tape each iteration."""
+    ops = list(body.ops)
+    if len(record) == 1:
+        item = record[0]
+    else:
+        item = Value("record", loc)
+        ops.append(Call((item,), runtime.make_tuple, tuple(record), (), loc))
+    tape = Value("_tape", loc)
+    body = Region(body.params, tuple(ops), body.yields + (item,))
+    return dataclasses.replace(op, results=op.results + (tape,), body=body, tape=True), tape
+
+
+def _with_counter(op, body: Region, loc):
+    """The forward loop, counting its iterations in an extra carried value `_n`."""
+    before, after = Value("_n", loc), Value("_n", loc)
+    step = Call((after,), operator.add, (before, Const(1)), (), loc)
+    carried = len(op.inits)
+    yields = body.yields[:carried] + (after,) + body.yields[carried:]
+    body = Region(body.params + (before,), body.ops + (step,), yields)
+    count = Value("_n", loc)
+    results = op.results[:carried] + (count,) + op.results[carried:]
+    changes = dict(results=results, inits=op.inits + (Const(0),), body=body)
+    if isinstance(op, While):
+        cond = op.cond
+        changes["cond"] = Region(cond.params + (Value("_n", loc),), cond.ops, cond.yields)
+    return dataclasses.replace(op, **changes), count
+
+
+def _operand_or_tuple(contribution):
+    """A rule's result as an operand, or as a `TupleAdjoint` if the rule returned a tuple."""
+    if isinstance(contribution, tuple) and not all(_is_literal(c) for c in contribution):
+        return TupleAdjoint({i: as_operand(c) for i, c in enumerate(contribution) if c is not None})
+    return as_operand(contribution)
+
+
+def _is_literal(x) -> bool:
+    return not isinstance(x, (Symbol, Value, tuple))
 
 
 def _symbolic(operand):

@@ -46,6 +46,11 @@ def make_tuple(*items):
     return items
 
 
+def make_list(*items):
+    """A list of the arguments; generated code spells it `[a, b]`."""
+    return list(items)
+
+
 def _is_basic_index(index) -> bool:
     items = index if isinstance(index, tuple) else (index,)
     return all(i is None or i is Ellipsis or isinstance(i, (slice, int, np.integer)) for i in items)

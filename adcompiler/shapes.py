@@ -7,7 +7,7 @@ other operand is in the argument's class: no broadcasting can have happened ther
 """
 from __future__ import annotations
 
-from .ir import Call, Const, Function, Value
+from .ir import Call, Const, Function, Value, walk_ops
 from .rules import is_elementwise
 
 
@@ -18,7 +18,7 @@ def is_scalar_literal(operand) -> bool:
 class ShapeClasses:
     def __init__(self, fn: Function):
         self.parent: dict[Value, Value] = {}
-        for op in fn.body.ops:
+        for op in walk_ops(fn.body):
             if isinstance(op, Call) and is_elementwise(op.fn):
                 arrays = [a for a in op.args if not is_scalar_literal(a)]
                 if arrays and all(isinstance(a, Value) for a in arrays) and self._all_same(arrays):

@@ -17,7 +17,7 @@ import numpy as np
 from .errors import InternalError
 from .ir import Call, Const, Value
 from .naming import literal_hint, temp_hint
-from .runtime import make_tuple
+from .runtime import make_list, make_tuple
 
 _state = threading.local()
 
@@ -94,6 +94,10 @@ def as_operand(x):
     if isinstance(x, tuple):
         if any(isinstance(i, Symbol) or isinstance(i, slice) and _has_symbol(i) for i in x):
             return record(make_tuple, *x).operand
+        return Const(x)
+    if isinstance(x, list):
+        if any(isinstance(i, Symbol) for i in x):
+            return record(make_list, *x).operand
         return Const(x)
     raise InternalError(f"a derivative rule produced a {type(x).__name__}, which cannot appear in generated code")
 

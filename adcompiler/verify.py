@@ -63,16 +63,19 @@ def _check_shape(op, fn: Function) -> None:
     elif isinstance(op, If):
         _arity(op.then, n, "then-region", op, fn)
         _arity(op.orelse, n, "else-region", op, fn)
-    elif isinstance(op, For):
-        _arity(op.body, n, "loop body", op, fn)
-        if len(op.body.params) != len(op.inits) + 1 or len(op.inits) != n:
-            raise InternalError(f"{fn.name}: a for-loop carries {len(op.inits)} values but its body "
-                                f"takes {len(op.body.params)} parameters and it has {n} results", op.loc)
-    elif isinstance(op, While):
-        _arity(op.body, n, "loop body", op, fn)
-        _arity(op.cond, 1, "loop condition", op, fn)
-        if not len(op.cond.params) == len(op.body.params) == len(op.inits) == n:
-            raise InternalError(f"{fn.name}: a while-loop's carried values do not match", op.loc)
+    elif isinstance(op, (For, While)):
+        carried = len(op.inits)
+        if n != carried + op.tape:
+            raise InternalError(f"{fn.name}: a loop carries {carried} values but has {n} results", op.loc)
+        _arity(op.body, carried + op.stop + op.tape, "loop body", op, fn)
+        params = len(op.body.params) - (op.ntargets if isinstance(op, For) else 0)
+        if params != carried:
+            raise InternalError(f"{fn.name}: a loop carries {carried} values but its body takes {params}", op.loc)
+        if isinstance(op, While):
+            _arity(op.cond, 1, "loop condition", op, fn)
+            if len(op.cond.params) != carried:
+                raise InternalError(f"{fn.name}: a while-loop's condition takes {len(op.cond.params)} values, "
+                                    f"not {carried}", op.loc)
     else:
         raise InternalError(f"{fn.name}: unknown op {op!r}")
 

@@ -36,25 +36,35 @@ class Rule:
     params: frozenset = frozenset()
     unbroadcast: bool = False
     jvps: tuple | None = None  # one per positional argument, like `vjps`
+    outputs: int | str | None = None  # a tuple-returning function: how many outputs, or "variable"
 
     @property
     def nargs(self) -> int:
         return len(self.vjps)
+
+    @property
+    def length(self) -> int | None:
+        """The number of outputs of a tuple-returning function, when it is fixed."""
+        return self.outputs if isinstance(self.outputs, int) else None
 
 
 _RULES: dict = {}
 _NONDIFF: set = set()
 
 
-def defvjp(fn, *vjps, params=(), unbroadcast=False) -> None:
-    """Register reverse-mode rules for `fn`, one per positional argument."""
+def defvjp(fn, *vjps, params=(), unbroadcast=False, outputs=None) -> None:
+    """Register reverse-mode rules for `fn`, one per positional argument.
+
+    `outputs`: for a function returning a tuple, the number of its outputs (or
+    `"variable"`, as for `np.split`); its rules then receive `g` as a tuple.
+    """
     if not vjps:
         raise RuleError(f"defvjp({_name(fn)}) needs one rule (or None) per positional argument")
     for rule in vjps:
         if rule is not None and not callable(rule):
             raise RuleError(f"defvjp({_name(fn)}): {rule!r} is neither a function nor None")
     old = _RULES.get(fn)
-    _RULES[fn] = Rule(fn, tuple(vjps), frozenset(params), unbroadcast, old.jvps if old else None)
+    _RULES[fn] = Rule(fn, tuple(vjps), frozenset(params), unbroadcast, old.jvps if old else None, outputs)
 
 
 def defjvp(fn, *jvps) -> None:

@@ -1,0 +1,140 @@
+"""Writing IR operands and calls as Python expressions (part of stage 7, see `emit`).
+
+Operators become infix (`a * b`), `getitem` subscripts (`x[1:, None]`), `make_tuple`
+and `make_list` displays, `rename` the plain name, `np.transpose(x)` `x.T`; NumPy and
+`math` functions are spelled through their module (`np.linalg.norm`), anything else
+by a name bound in the generated code's namespace (`unbroadcast`, the user's
+`helper`). Expressions are `ast` nodes; `ast.unparse` places the parentheses.
+"""
+from __future__ import annotations
+
+import ast
+import importlib
+import operator
+import types
+
+import numpy as np
+
+from . import runtime
+from .errors import InternalError
+from .ir import Call, Const, Value
+from .naming import Namer, module_path
+
+BINARY = {
+    operator.add: ast.Add, operator.sub: ast.Sub, operator.mul: ast.Mult, operator.truediv: ast.Div,
+    operator.pow: ast.Pow, operator.matmul: ast.MatMult, operator.floordiv: ast.FloorDiv,
+    operator.mod: ast.Mod, operator.and_: ast.BitAnd, operator.or_: ast.BitOr,
+}
+UNARY = {operator.neg: ast.USub, operator.pos: ast.UAdd, operator.not_: ast.Not}
+COMPARE = {
+    operator.lt: ast.Lt, operator.le: ast.LtE, operator.gt: ast.Gt, operator.ge: ast.GtE,
+    operator.eq: ast.Eq, operator.ne: ast.NotEq,
+}
+_MODULE_NAMES = {"numpy": "np", "math": "math"}
+
+
+class Expressions:
+    """Builds expressions; `names` maps values to their names, `inline` to the op written in place."""
+
+    def __init__(self, namer: Namer):
+        self.namer = namer
+        self.names: dict = namer.names
+        self.inline: dict = {}  # value -> the Call op written where the value is read
+        self.namespace: dict = {}
+        self._global_names: dict[int, str] = {}
+
+    # ------------------------------------------------------------ globals
+
+    def global_name(self, obj, preferred: str) -> str:
+        """The name generated code uses for a global object, bound in its namespace."""
+        key = id(obj)
+        if key not in self._global_names:
+            name = preferred if preferred not in self.namer.taken else self.namer.fresh(preferred)
+            self.namer.reserve(name)
+            self._global_names[key] = name
+            self.namespace[name] = obj
+        return self._global_names[key]
+
+    def module(self, module: str) -> str:
+        return self.global_name(importlib.import_module(module), _MODULE_NAMES.get(module, module.split(".")[-1]))
+
+    def callee(self, fn, spelling: str | None = None) -> ast.expr:
+        path = module_path(fn)
+        if path is not None and path[0] in ("numpy", "math"):
+            return dotted(f"{self.module(path[0])}.{path[1]}")
+        if path is not None and path[0] == "builtins":
+            return ast.Name(self.global_name(fn, path[1]))
+        name = spelling or getattr(fn, "__name__", None)
+        if name is None or isinstance(fn, types.ModuleType):
+            raise InternalError(f"cannot spell the callable {fn!r} in generated code")
+        return ast.Name(self.global_name(fn, name))
+
+    # ------------------------------------------------------------ operands
+
+    def operand(self, x, in_index: bool = False) -> ast.expr:
+        if isinstance(x, Value):
+            if x in self.inline:
+                return self.call(self.inline[x], in_index)
+            if x not in self.names:
+                raise InternalError(f"{x!r} is read before it is named")
+            return ast.Name(self.names[x])
+        if x.name is not None:
+            path = module_path(x.value) if callable(x.value) else None
+            if path is not None and path[0] in ("numpy", "math"):
+                return dotted(f"{self.module(path[0])}.{path[1]}")
+            return ast.Name(self.global_name(x.value, x.name.split(".")[-1]))
+        return self.literal(x.value, in_index)
+
+    def literal(self, value, in_index: bool = False) -> ast.expr:
+        if isinstance(value, slice) and in_index:
+            return ast.Slice(*(None if p is None else self.literal(p) for p in (value.start, value.stop, value.step)))
+        if isinstance(value, slice):
+            return ast.Call(ast.Name(self.global_name(slice, "slice")),
+                            [self.literal(p) for p in (value.start, value.stop, value.step)], [])
+        if isinstance(value, tuple):
+            return ast.Tuple([self.literal(v, in_index) for v in value])
+        if isinstance(value, list):
+            return ast.List([self.literal(v) for v in value])
+        if isinstance(value, np.generic):
+            return ast.Call(dotted(f"{self.module('numpy')}.{type(value).__name__}"), [ast.Constant(value.item())], [])
+        if value is Ellipsis or isinstance(value, (int, float, complex, str, bool, type(None), bytes)):
+            return ast.Constant(value)
+        raise InternalError(f"the constant {value!r} cannot be written in generated code")
+
+    def call(self, op: Call, in_index: bool = False) -> ast.expr:
+        fn, args = op.fn, op.args
+        if fn in BINARY:
+            return ast.BinOp(self.operand(args[0]), BINARY[fn](), self.operand(args[1]))
+        if fn in UNARY:
+            return ast.UnaryOp(UNARY[fn](), self.operand(args[0]))
+        if fn in COMPARE:
+            return ast.Compare(self.operand(args[0]), [COMPARE[fn]()], [self.operand(args[1])])
+        if fn is operator.getitem:
+            return ast.Subscript(self.operand(args[0]), self.operand(args[1], in_index=True))
+        if fn is runtime.make_tuple:
+            return ast.Tuple([self.operand(a, in_index) for a in args])
+        if fn is runtime.make_list:
+            return ast.List([self.operand(a) for a in args])
+        if fn is slice and in_index:
+            return ast.Slice(*(None if _is_none(a) else self.operand(a) for a in args))
+        if fn is runtime.rename:
+            return self.operand(args[0])
+        if fn is np.transpose and len(args) == 1 and not op.kwargs:
+            return ast.Attribute(self.operand(args[0]), "T")
+        keywords = [ast.keyword(k, self.operand(v)) for k, v in op.kwargs]
+        return ast.Call(self.callee(fn, op.fn_name), [self.operand(a) for a in args], keywords)
+
+    def text(self, x) -> str:
+        return ast.unparse(self.operand(x))
+
+
+def dotted(path: str) -> ast.expr:
+    head, *rest = path.split(".")
+    node: ast.expr = ast.Name(head)
+    for attr in rest:
+        node = ast.Attribute(node, attr)
+    return node
+
+
+def _is_none(x) -> bool:
+    return isinstance(x, Const) and x.value is None and x.name is None

@@ -1,0 +1,262 @@
+"""Lowering expressions: one IR op per operation, static objects resolved now.
+
+Part of stage 4 (see `lower`). Names that are not local resolve to the objects they
+denote: modules and functions become static callees, literal constants `Const`s, and
+other global data (an array defined at module level) a named `Const` that generated
+code reads by name. `and`, `or` and `a if c else b` keep Python's laziness: they
+become `If` ops whose regions compute the operand evaluated second.
+"""
+from __future__ import annotations
+
+import dataclasses
+import inspect
+import operator
+import types
+
+import gast
+import numpy as np
+
+from . import runtime
+from .errors import ADError, UnsupportedArgumentError, UnsupportedSyntaxError
+from .ir import Call, Const, If, Region, Value
+from .naming import describe, literal_hint, temp_hint
+from .rules import rule_for
+from .source import _MISSING
+
+BINARY = {
+    gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
+    gast.Div: operator.truediv, gast.Pow: operator.pow, gast.MatMult: operator.matmul,
+    gast.FloorDiv: operator.floordiv, gast.Mod: operator.mod,
+    gast.BitAnd: operator.and_, gast.BitOr: operator.or_,
+}
+UNARY = {gast.USub: operator.neg, gast.UAdd: operator.pos, gast.Not: operator.not_}
+COMPARE = {
+    gast.Lt: operator.lt, gast.LtE: operator.le, gast.Gt: operator.gt, gast.GtE: operator.ge,
+    gast.Eq: operator.eq, gast.NotEq: operator.ne,
+}
+ARRAY_ATTRIBUTES = {"T": np.transpose, "shape": np.shape, "ndim": np.ndim, "size": np.size}
+ARRAY_METHODS = {"sum": np.sum, "mean": np.mean, "dot": np.dot, "reshape": np.reshape,
+                 "transpose": np.transpose}
+_FOLDABLE = set(BINARY.values()) | set(UNARY.values()) | set(COMPARE.values())
+_SCALARS = (int, float, complex, bool, str, bytes, type(None), type(Ellipsis), np.generic)
+
+
+class UnresolvedNameError(ADError):
+    """A free name has no binding yet (a helper defined further down the module)."""
+
+
+class Undefined:
+    """What a name is bound to after an `if` that assigned it on one side only."""
+
+    __slots__ = ("line",)
+
+    def __init__(self, line: int):
+        self.line = line
+
+
+class _Static:
+    """A compile-time object named in the source: a module, a function, a class."""
+
+    __slots__ = ("obj", "spelling")
+
+    def __init__(self, obj, spelling: str):
+        self.obj = obj
+        self.spelling = spelling  # how the source names it: `np.linalg.norm`, `helper`
+
+
+
+
+def cond_like(then, orelse) -> bool:
+    """Whether an `If` from `and`/`or` yields one of its operands unchanged (a condition)."""
+    return not then[1] or not orelse[1]
+
+
+class ExpressionLowering:
+    """Mixin of `lower._Lowering`: needs `source`, `env`, `ops`, `fresh` and `region`."""
+
+    def operand(self, node):
+        """Lower `node` to an IR operand; a static object here is an error."""
+        result = self.expr(node)
+        if isinstance(result, _Static):
+            if isinstance(result.obj, types.ModuleType):
+                raise self.error(UnsupportedSyntaxError, node, f"the module `{result.spelling}` cannot be used as a value",
+                                 "Use one of its functions or constants instead.")
+            return Const(result.obj, name=result.spelling)  # a function or class passed as a value
+        return result
+
+    def expr(self, node):
+        method = getattr(self, f"expr_{type(node).__name__}", None)
+        if method is None:
+            raise self.error(UnsupportedSyntaxError, node, f"`{type(node).__name__}` is not supported here")
+        return method(node)
+
+    def expr_Constant(self, node):
+        return Const(node.value)
+
+    def expr_Name(self, node):
+        if node.id in self.env:
+            value = self.env[node.id]
+            if isinstance(value, Undefined):
+                raise self.error(UnsupportedSyntaxError, node,
+                                 f"`{node.id}` may be undefined here: it is assigned on line {value.line} "
+                                 "on some paths only", f"Assign `{node.id}` before the `if` or loop, or on every path.")
+            return value
+        obj = self.source.resolve(node.id)
+        if obj is _MISSING:
+            raise self.error(UnresolvedNameError, node, f"name `{node.id}` is not defined",
+                             "Define it before the gradient is first called.")
+        if isinstance(obj, _SCALARS):
+            return Const(obj)
+        if isinstance(obj, (types.ModuleType, type)) or callable(obj):
+            return _Static(obj, node.id)
+        return Const(obj, name=node.id)
+
+    def expr_BinOp(self, node):
+        return self.call(BINARY[type(node.op)], [self.operand(node.left), self.operand(node.right)], node)
+
+    def expr_UnaryOp(self, node):
+        return self.call(UNARY[type(node.op)], [self.operand(node.operand)], node)
+
+    def expr_Compare(self, node):
+        fn = COMPARE.get(type(node.ops[0]))
+        if fn is None:
+            raise self.error(UnsupportedSyntaxError, node, f"the comparison `{type(node.ops[0]).__name__}` is not supported")
+        return self.call(fn, [self.operand(node.left), self.operand(node.comparators[0])], node)
+
+    def expr_Attribute(self, node):
+        base = self.expr(node.value)
+        if isinstance(base, _Static):
+            if not hasattr(base.obj, node.attr):
+                raise self.error(ADError, node, f"{_describe(base.obj)} has no attribute `{node.attr}`")
+            obj = getattr(base.obj, node.attr)
+            return Const(obj) if isinstance(obj, _SCALARS) else _Static(obj, f"{base.spelling}.{node.attr}")
+        if node.attr in ARRAY_ATTRIBUTES:
+            return self.call(ARRAY_ATTRIBUTES[node.attr], [base], node)
+        raise self.error(UnsupportedSyntaxError, node, f"the attribute `.{node.attr}` is not supported",
+                         f"Supported array attributes: {', '.join(sorted(ARRAY_ATTRIBUTES))}.")
+
+    def expr_Subscript(self, node):
+        return self.call(operator.getitem, [self.operand(node.value), self.operand(node.slice)], node)
+
+    def expr_Slice(self, node):
+        parts = [Const(None) if p is None else self.operand(p) for p in (node.lower, node.upper, node.step)]
+        if all(isinstance(p, Const) for p in parts):
+            return Const(slice(*(p.value for p in parts)))
+        return self.call(slice, parts, node)
+
+    def expr_Tuple(self, node):
+        items = [self.operand(e) for e in node.elts]
+        if all(isinstance(i, Const) and i.name is None for i in items):
+            return Const(tuple(i.value for i in items))
+        return self.call(runtime.make_tuple, items, node)
+
+    def expr_List(self, node):
+        items = [self.operand(e) for e in node.elts]
+        if all(isinstance(i, Const) and i.name is None for i in items):
+            return Const([i.value for i in items])
+        return self.call(runtime.make_list, items, node)
+
+    def expr_IfExp(self, node):
+        cond = self.operand(node.test)
+        then = self.lazy(node.body)
+        orelse = self.lazy(node.orelse)
+        return self.branch(cond, then, orelse, node)
+
+    def expr_BoolOp(self, node):
+        """`a and b` is `b if a else a`, `a or b` is `a if a else b`: b is evaluated only if needed."""
+        first = self.operand(node.values[0])
+        rest = node.values[1:]
+        later = self.lazy(rest[0] if len(rest) == 1 else gast.copy_location(gast.BoolOp(op=node.op, values=rest), node))
+        same = (), (), (first,)
+        if isinstance(node.op, gast.And):
+            return self.branch(first, later, same, node)
+        return self.branch(first, same, later, node)
+
+    def lazy(self, node):
+        """The ops computing `node` in a region of their own, and what they yield."""
+        with self.region() as ops:
+            value = self.operand(node)
+        return (), tuple(ops), (value,)
+
+    def branch(self, cond, then, orelse, node):
+        loc = self.source.location(node)
+        result = Value("cond" if cond_like(then, orelse) else "choice", loc)
+        self.ops.append(If((result,), cond, Region(*then), Region(*orelse), loc))
+        self.fresh.add(result)
+        return result
+
+    def expr_Call(self, node):
+        if any(isinstance(a, gast.Starred) for a in node.args) or any(k.arg is None for k in node.keywords):
+            raise self.error(UnsupportedSyntaxError, node, "`*args` and `**kwargs` in calls are not supported",
+                             "Pass each argument explicitly.")
+        args = []
+        spelling = None
+        if isinstance(node.func, gast.Attribute) and not isinstance(callee := self.expr(node.func.value), _Static):
+            fn = ARRAY_METHODS.get(node.func.attr)
+            if fn is None:
+                raise self.error(UnsupportedSyntaxError, node.func, f"the array method `.{node.func.attr}()` is not supported",
+                                 f"Supported methods: {', '.join(sorted(ARRAY_METHODS))}; or call the NumPy function.")
+            args.append(callee)
+            if fn is np.reshape and len(node.args) > 1:  # x.reshape(2, 3)
+                args.append(self.expr_Tuple(gast.Tuple(elts=node.args, ctx=gast.Load())))
+                node_args = []
+            elif fn is np.transpose and len(node.args) > 1:
+                args.append(self.expr_Tuple(gast.Tuple(elts=node.args, ctx=gast.Load())))
+                node_args = []
+            else:
+                node_args = node.args
+        else:
+            callee = self.expr(node.func)
+            if not isinstance(callee, _Static):
+                raise self.error(UnsupportedSyntaxError, node.func, "only named functions can be called here")
+            fn = callee.obj
+            node_args = node.args
+            spelling = callee.spelling
+        args += [self.operand(a) for a in node_args]
+        kwargs = {k.arg: self.operand(k.value) for k in node.keywords}
+        args, kwargs = self.bind(fn, args, kwargs, node)
+        result = self.call(fn, args, node, kwargs)
+        if isinstance(node.func, gast.Name):  # generated code calls it by the user's name
+            self.ops[-1] = dataclasses.replace(self.ops[-1], fn_name=spelling)
+        return result
+
+    def bind(self, fn, args, kwargs, node):
+        """Positional data arguments stay positional; the rest become keywords, by name."""
+        rule = rule_for(fn)
+        if rule is None:
+            return args, kwargs
+        try:
+            names = list(inspect.signature(fn).parameters)
+        except (TypeError, ValueError):
+            names = []
+        for i in range(rule.nargs, len(args)):
+            if i >= len(names):
+                raise self.error(UnsupportedArgumentError, node, f"too many positional arguments for {_describe(fn)}")
+            kwargs[names[i]] = args[i]
+        args = args[: rule.nargs]
+        for name in names[len(args): rule.nargs]:
+            if name in kwargs:
+                args.append(kwargs.pop(name))
+            else:
+                default = inspect.signature(fn).parameters[name].default
+                if default is inspect.Parameter.empty:
+                    break
+                args.append(Const(None if default is np._NoValue else default))
+        return args, kwargs
+
+    def call(self, fn, args, node, kwargs=None):
+        if fn in _FOLDABLE and all(isinstance(a, Const) and a.name is None for a in args):
+            try:
+                return Const(fn(*(a.value for a in args)))  # constant folding: `-1`, `2 ** 10`
+            except Exception:  # noqa: BLE001 - leave it to run time, where Python raises it
+                pass
+        hints = [a.hint if isinstance(a, Value) else (a.name or literal_hint(a.value)) for a in args]
+        loc = self.source.location(node)
+        result = Value(temp_hint(fn, hints), loc)
+        self.ops.append(Call((result,), fn, tuple(args), tuple((kwargs or {}).items()), loc))
+        self.fresh.add(result)
+        return result
+
+
+def _describe(obj) -> str:
+    return f"`{describe(obj)}`"
