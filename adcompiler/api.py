@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import gast
 import numpy as np
 
+from .aliasing import check_updates
 from .emit import emit
 from .compile import load
 from .errors import ADError, NonScalarOutputError, WrtError
@@ -47,6 +48,7 @@ def compile_gradient(fn, request: Request, layout: str, dump=None) -> Compiled:
     show("parse", gast.dump(source.tree, indent=2))
     source = normalize(fence(source))
     primal = verify(lower(source))
+    check_updates(primal)
     show("lower", primal)
     _check_retained(primal, request, source)
     suffix = "_vjp" if layout == "closure" else "_grad"

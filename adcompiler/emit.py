@@ -24,6 +24,7 @@ import ast
 from dataclasses import dataclass
 
 from . import runtime
+from .aliasing import UPDATES, in_place_updates
 from .emit_expr import Expressions
 from .errors import InternalError
 from .ir import Call, Const, For, Function, If, Region, Value, defined_in
@@ -76,6 +77,7 @@ class _Emitter:
         self.by_hint: dict[str, list[str]] = {}
         self.lines: list[str] = []
         self.backward_at = len(fn.body.ops) if fn.backward_at is None else fn.backward_at
+        self.in_place = in_place_updates(fn)
         self.stopped_inline = False  # whether the last tail `If` of a loop body wrote its `break`
         self.commented = None  # the user line the last comment quoted
         self.pending = None  # that comment, until a statement follows it
@@ -168,8 +170,8 @@ class _Emitter:
         for i, op in enumerate(region.ops):
             for inner in op.regions:
                 self._decide_inlining(inner, len(inner.ops) if i < backward_at else 0)
-            if not isinstance(op, Call):
-                continue
+            if not isinstance(op, Call) or op.fn in UPDATES:
+                continue  # an update is a statement of its own
             r = op.results[0]
             j = reader.get(r)
             if j is None and op.fn in _INLINE_ALWAYS and r in region.yields:
@@ -178,6 +180,10 @@ class _Emitter:
             if j is None or counts.get(r) != 1 and op.fn not in _INLINE_ALWAYS:
                 continue
             use = region.ops[j]
+            if isinstance(use, Call) and use.fn in UPDATES and use.args[0] is r:
+                continue  # the array an update writes into needs a name
+            if any(isinstance(o, Call) and o.fn in UPDATES or o.regions for o in region.ops[i + 1:j]):
+                continue  # writing it later would read an array after an update (or a loop) changed it
             backward = i >= backward_at
             size = 1 + sum(sizes.get(x, 0) for x in op.operands if x in self.exprs.inline)
             same_line = op.loc is not None and use.loc is not None and op.loc.line == use.loc.line
@@ -198,7 +204,9 @@ class _Emitter:
             if comments and op.loc is not None and (op.loc.file, op.loc.line) != self.commented:
                 self.commented = (op.loc.file, op.loc.line)
                 self.pending = f"{indent}# {op.loc.text.strip()}  ({op.loc.short})"
-            if isinstance(op, Call):
+            if isinstance(op, Call) and op.fn in UPDATES:
+                self._update(op, scope, i, indent)
+            elif isinstance(op, Call):
                 expression = ast.unparse(self.exprs.call(op))
                 target = self._name(op.results[0], scope, i, strict=False, preferred=scope.preferred.get(op.results[0]))
                 if target != expression:  # a rename that kept its name needs no statement
@@ -207,6 +215,28 @@ class _Emitter:
                 self._if(op, scope, i, depth, comments, stop if k == len(ops) - 1 else None)
             else:
                 self._loop(op, scope, i, depth, comments)
+
+    def _update(self, op: Call, scope: _Scope, i: int, indent: str) -> None:
+        """`x[index] = v` (or `+=`), in place when `aliasing` allows it, else on a copy."""
+        target, index, value = op.args
+        place = ast.unparse(ast.Subscript(ast.Name("X"), self.exprs.operand(index, in_index=True)))[1:]
+        value_text = self.exprs.text(value)
+        old = self.exprs.text(target)
+        if id(op) in self.in_place:
+            name = old
+            self.namer.share(op.results[0], name)
+            scope.holder[name] = op.results[0]
+        else:
+            name = self._name(op.results[0], scope, i, strict=False, preferred=scope.preferred.get(op.results[0]))
+            if op.fn is runtime.add_at:
+                self.line(f"{indent}{name} = {ast.unparse(self.exprs.call(op))}")
+                return
+            self.line(f"{indent}{name} = {old}.copy()")
+        if op.fn is runtime.setitem:
+            self.line(f"{indent}{name}{place} = {value_text}")
+        else:
+            add_into = self.exprs.global_name(runtime.add_into, "add_into")
+            self.line(f"{indent}{add_into}({name}, {ast.unparse(self.exprs.operand(index))}, {value_text})")
 
     def _child(self, region: Region, scope: _Scope, at: int, loop: bool) -> _Scope:
         end = _ends(region, self.exprs.inline)

@@ -77,19 +77,15 @@ def _check_details(source: Source, node) -> None:
         _refuse(source, node, "chained comparisons are", "Write `a < b and b < c` as two comparisons.")
     if isinstance(node, gast.Assign):
         for target in node.targets:
-            if isinstance(target, gast.Subscript):
-                _refuse(source, target, "assignment to array elements is",
-                        "Array updates arrive with control-flow support; build the array with "
-                        "`np.concatenate` or `np.where` for now.")
             if isinstance(target, gast.Attribute):
                 _refuse(source, target, "assignment to attributes is",
                         "Keep the value in a local variable and return it.")
             if isinstance(target, gast.Starred) or any(
                     isinstance(t, gast.Starred) for t in gast.walk(target)):
                 _refuse(source, target, "starred assignment is", "Unpack each element by name.")
-    if isinstance(node, gast.AugAssign) and not isinstance(node.target, gast.Name):
-        _refuse(source, node, "augmented assignment to array elements or attributes is",
-                "Write `x = x + v` on a whole variable instead.")
+    if isinstance(node, gast.AugAssign) and isinstance(node.target, gast.Attribute):
+        _refuse(source, node, "augmented assignment to attributes is",
+                "Keep the value in a local variable and return it.")
     if isinstance(node, gast.Expr) and not isinstance(node.value, gast.Constant):
         _refuse(source, node, "expression statements (calls whose result is dropped) are",
                 "Assign the result to a variable, or remove the call.")

@@ -22,6 +22,7 @@ import operator
 
 import gast
 
+from . import runtime
 from .errors import InternalError, UnsupportedSyntaxError
 from .ir import Const, For, Function, If, Region, Value, While
 from .lower_expr import ExpressionLowering, Undefined, UnresolvedNameError  # noqa: F401  (re-exported)
@@ -256,6 +257,8 @@ class _Lowering(ExpressionLowering):
             value = self.named(value, target.id)
             self.env[target.id] = value
             return value
+        if isinstance(target, gast.Subscript):
+            return self.update(target, value if value is not None else self.operand(value_node))
         if not isinstance(target, (gast.Tuple, gast.List)):
             raise self.error(UnsupportedSyntaxError, target, "this assignment target is not supported")
         if value is None:
@@ -265,6 +268,24 @@ class _Lowering(ExpressionLowering):
             return None
         for sub, part in zip(target.elts, self._unpack(value, target)):
             self.assign(sub, part, None)
+        return value
+
+    def update(self, target, value):
+        """`x[index] = value`: `x` is bound to a new value, the updated array (see `aliasing`)."""
+        if not isinstance(target.value, gast.Name):
+            raise self.error(UnsupportedSyntaxError, target, "only a variable's elements can be assigned",
+                             "Assign to a variable first, then to its elements: `row = x[i]; row[j] = v` "
+                             "becomes `x[i, j] = v`.")
+        name = target.value.id
+        base = self.lookup(name, target.value)
+        if not isinstance(base, Value):
+            raise self.error(UnsupportedSyntaxError, target,
+                             f"`{name}` is not a local array, so updating it would change data outside the function",
+                             f"Work on a copy: `{name} = {name}.copy()` first.")
+        index = self.operand(target.slice)
+        self.fresh = set()
+        result = self.call(runtime.setitem, [base, index, value], target)
+        self.env[name] = self.named(result, name)
         return value
 
     def _unpack(self, value, target):
@@ -300,11 +321,17 @@ def _target_names(target, lowering) -> list[str]:
 
 
 def _names_assigned(stmts) -> set[str]:
+    """Variables the statements bind, counting `x` as bound by `x[i] = v`."""
     names = set()
     for stmt in stmts:
         for node in gast.walk(stmt):
             if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
                 names.add(node.id)
+            elif isinstance(node, gast.Assign):
+                for target in node.targets:
+                    for sub in gast.walk(target):
+                        if isinstance(sub, gast.Subscript) and isinstance(sub.value, gast.Name):
+                            names.add(sub.value.id)
     return names
 
 

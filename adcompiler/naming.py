@@ -7,6 +7,7 @@ generated code refers to) are reserved first, so no invented name can shadow the
 """
 from __future__ import annotations
 
+import builtins
 import keyword
 import operator
 import re
@@ -88,7 +89,7 @@ class Namer:
     """Deterministic, collision-free names for values."""
 
     def __init__(self, reserved=(), claimable=()):
-        self.taken: set[str] = set(reserved) | set(claimable) | set(keyword.kwlist) | {"None", "True", "False"}
+        self.taken: set[str] = set(reserved) | set(claimable) | set(keyword.kwlist) | set(dir(builtins))
         self.claimable: set[str] = set(claimable)  # the user's names: kept for values hinted so
         self.names: dict[object, str] = {}
 

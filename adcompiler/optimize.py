@@ -21,6 +21,12 @@ def eliminate_dead_code(fn: Function) -> Function:
     return dataclasses.replace(fn, body=body, backward_at=backward_at)
 
 
+def without_dead_ops(region: Region) -> Region:
+    """`region` without the ops whose results nothing reads."""
+    live = {v for v in region.yields if isinstance(v, Value)}
+    return dataclasses.replace(region, ops=tuple(_live_ops(region.ops, live)))
+
+
 def _live_ops(ops, live: set) -> list:
     kept = []
     for op in reversed(ops):

@@ -44,18 +44,23 @@ from __future__ import annotations
 
 import dataclasses
 import operator
+
+import numpy as np
 from dataclasses import dataclass
 
 from . import runtime
 from .activity import analyse
 from .errors import MissingRuleError, UnsupportedArgumentError
+from .aliasing import UPDATES, VIEWS
 from .ir import Call, Const, For, Function, If, Region, Value, While, free_values, substitute
+from .optimize import without_dead_ops
 from .naming import describe
 from .rules import is_nondiff, rule_for
 from .shapes import ShapeClasses
 from .tracing import Recorder, Symbol, as_operand, record
 
 TUPLE_MAKERS = (runtime.make_tuple, runtime.make_list)
+METADATA = (np.shape, np.ndim, np.size, len)
 
 
 @dataclass(frozen=True)
@@ -135,10 +140,11 @@ def _tuple_valued(region: Region) -> set:
 class _Sweep:
     """The backward sweep over one region: adjoints so far, and the ops recorded."""
 
-    def __init__(self, context: _Context, adjoints: dict):
+    def __init__(self, context: _Context, adjoints: dict, in_loop: bool = False):
         self.context = context
         self.adjoints = adjoints
         self.ops: list = []
+        self.in_loop = in_loop  # inside a loop, rules read shapes, which the tape can hold instead of arrays
 
     @property
     def varied(self):
@@ -180,11 +186,14 @@ class _Sweep:
             cotangent = tuple(None if x is None else _symbolic(x) for x in g.as_tuple(rule.length))
         else:
             cotangent = _symbolic(g)
+        if op.fn is runtime.setitem:
+            active.reverse()  # read the value's cotangent before zeroing it in place (numpy_rules)
         for i in active:
             with Recorder(op.loc) as recorder:
                 contribution = rule.vjps[i](cotangent, Symbol(result), *map(_symbolic, op.args), **params)
                 if rule.unbroadcast and self.context.shapes.broadcasts_to(op, i):
-                    contribution = record(runtime.unbroadcast, contribution, _symbolic(op.args[i]))
+                    like = _shape_of(op.args[i]) if self.in_loop else _symbolic(op.args[i])
+                    contribution = record(runtime.unbroadcast, contribution, like)
                 contribution = _operand_or_tuple(contribution)
             self.ops += recorder.ops
             fresh = bool(recorder.ops) and recorder.ops[-1].results[0] is contribution
@@ -244,7 +253,11 @@ class _Sweep:
             self.adjoints[target] = self._add_tuples(old, contribution, loc)
             return
         name = f"{target.hint}_bar"
-        if old is None and fresh:
+        scattered = self._scattered(contribution) if fresh and isinstance(old, Value) else None
+        if scattered is not None:  # x_bar[index] += g, rather than adding a mostly-zero array
+            self.ops[-1] = Call((Value(name, loc),), runtime.add_at, (old,) + scattered, (), loc)
+            self.adjoints[target] = self.ops[-1].results[0]
+        elif old is None and fresh:
             self.adjoints[target] = self._named(contribution, name)
         elif old is None and isinstance(contribution, Value) and target.hint in self.context.user_names:
             alias = Value(name, loc)  # the user's variable gets its own adjoint name
@@ -256,6 +269,14 @@ class _Sweep:
             total = Value(name, loc)
             self.ops.append(Call((total,), operator.add, (old, contribution), (), loc))
             self.adjoints[target] = total
+
+    def _scattered(self, contribution):
+        """`(index, g)` if the contribution just recorded is `getitem_adjoint(g, shape, index)`."""
+        op = self.ops[-1]
+        if op.fn is runtime.getitem_adjoint and op.results[0] is contribution:
+            g, _shape, index = op.args
+            return index, g
+        return None
 
     def _add_tuples(self, old, new, loc) -> TupleAdjoint:
         if old is None:
@@ -315,7 +336,7 @@ class _Sweep:
             return
         sweeps = []
         for branch in (op.then, op.orelse):
-            sweep = _Sweep(self.context, dict(self.adjoints))
+            sweep = _Sweep(self.context, dict(self.adjoints), self.in_loop)
             for r, y in zip(op.results, branch.yields):
                 if r in self.varied and self.adjoints.get(r) is not None and y in self.varied:
                     sweep.accumulate(y, self.adjoints[r], False, op.loc)
@@ -345,14 +366,17 @@ class _Sweep:
         carried_bars = [Value(f"{carried[j].hint}_bar", loc) for j in active]
         outer = [v for v in _outer_reads(op) if v in self.varied and v not in self.context.tuples]
         outer_bars = [Value(f"{v.hint}_bar", loc) for v in outer]
-        sweep = _Sweep(self.context, dict(zip(outer, outer_bars)))
+        sweep = _Sweep(self.context, dict(zip(outer, outer_bars)), in_loop=True)
         for j, bar in zip(active, carried_bars):
             sweep.accumulate(op.body.yields[j], bar, False, loc)
         sweep.run(op.body.ops)
         next_bars = [sweep.adjoint_or_zeros(carried[j]) for j in active]
         touched = [k for k, v in enumerate(outer) if sweep.adjoints.get(v) is not outer_bars[k]]
         body = Region((), tuple(sweep.ops), tuple(next_bars) + tuple(sweep.adjoints[outer[k]] for k in touched))
+        body = without_dead_ops(body)
         forward_body = dataclasses.replace(op.body, ops=self.context.forward(op.body.ops))
+        forward_body, body = _hoist_metadata(forward_body, body)
+        forward_body, body = _copy_views_of_updated(forward_body, body)
         defined = set(forward_body.params) | {r for o in forward_body.ops for r in o.results}
         record = [v for v in free_values(body) if v in defined]
         inits = [self.adjoint_or_zeros(op.results[j]) for j in active] + \
@@ -410,6 +434,43 @@ def _export(op: If, forward: list, backward: list):
     return forward_if, new_backward
 
 
+def _insert_after(ops: list, value, new_op) -> None:
+    """Put `new_op` right after the op defining `value` (first, for a region parameter)."""
+    at = next((k + 1 for k, o in enumerate(ops) if value in o.results), 0)
+    ops.insert(at, new_op)
+
+
+def _hoist_metadata(forward: Region, backward: Region):
+    """Move shape queries of forward values into the forward body, so that the tape holds
+    a shape rather than the array it describes."""
+    defined = set(forward.params) | {r for o in forward.ops for r in o.results}
+    ops, kept, mapping = list(forward.ops), [], {}
+    for o in backward.ops:
+        if isinstance(o, Call) and o.fn in METADATA and len(o.args) == 1 and o.args[0] in defined:
+            _insert_after(ops, o.args[0], o)
+            mapping[o.results[0]] = o.results[0]
+        else:
+            kept.append(o)
+    return dataclasses.replace(forward, ops=tuple(ops)), Region(backward.params, tuple(kept), backward.yields)
+
+
+def _copy_views_of_updated(forward: Region, backward: Region):
+    """A view of an array the body updates is copied before it goes on the tape: the update
+    may then happen in place without changing what the backward pass reads."""
+    updated = {o.args[0] for o in forward.ops if isinstance(o, Call) and o.fn in UPDATES}
+    if not updated:
+        return forward, backward
+    ops, mapping = list(forward.ops), {}
+    for o in forward.ops:
+        if isinstance(o, Call) and o.fn in VIEWS and o.args and o.args[0] in updated:
+            view = o.results[0]
+            if view in free_values(backward):
+                copy = Value(view.hint, view.loc)
+                _insert_after(ops, view, Call((copy,), np.copy, (view,), (), o.loc))
+                mapping[view] = copy
+    return dataclasses.replace(forward, ops=tuple(ops)), substitute(backward, mapping)
+
+
 def _with_tape(op, body: Region, record: list, loc):
     """The forward loop, appending `record` (one value, or a tuple of them) to a tape each iteration."""
     ops = list(body.ops)
@@ -448,6 +509,13 @@ def _operand_or_tuple(contribution):
 
 def _is_literal(x) -> bool:
     return not isinstance(x, (Symbol, Value, tuple))
+
+
+def _shape_of(operand):
+    """What `unbroadcast` needs to know of an operand: its shape (or the literal itself)."""
+    if isinstance(operand, Const) and operand.name is None:
+        return operand.value
+    return record(np.shape, _symbolic(operand))
 
 
 def _symbolic(operand):

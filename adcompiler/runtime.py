@@ -14,15 +14,19 @@ def stop_gradient(x):
     return x
 
 
-def unbroadcast(g, x):
-    """`g` summed back to the shape of `x`, undoing NumPy broadcasting.
+def unbroadcast(g, like):
+    """`g` summed back to the shape of `like`, undoing NumPy broadcasting.
 
-    A Python or NumPy scalar `x` gets a scalar of its own type back (float in, float out).
+    `like` is the array (or scalar) `g` belongs to, or just its shape. A Python or NumPy
+    scalar gets a scalar of its own type back (float in, float out).
     """
-    if not isinstance(x, np.ndarray):
+    if isinstance(like, tuple):
+        shape = like
+    elif isinstance(like, np.ndarray):
+        shape = like.shape
+    else:
         total = g if np.ndim(g) == 0 else np.sum(g)
-        return type(x)(total) if isinstance(x, (float, np.floating)) else total
-    shape = x.shape
+        return type(like)(total) if isinstance(like, (float, np.floating)) else total
     g_shape = np.shape(g)
     if g_shape == shape:
         return g
@@ -46,6 +50,32 @@ def make_tuple(*items):
     return items
 
 
+def setitem(x, index, value):
+    """`x` with `x[index] = value`, as a new array: the meaning of an array update in the IR.
+
+    Generated code writes the update in place (`x[index] = value`) when nothing reads
+    the old `x` afterwards and `x` belongs to the function; otherwise it copies first.
+    """
+    x = np.array(x, copy=True)
+    x[index] = value
+    return x
+
+
+def add_at(x, index, value):
+    """`x` with `value` added at `index`, as a new array; repeated indices accumulate."""
+    x = np.array(x, copy=True)
+    add_into(x, index, value)
+    return x
+
+
+def add_into(x, index, value):
+    """Add `value` into `x` at `index`, in place; repeated integer indices accumulate."""
+    if _is_basic_index(index):
+        x[index] += value
+    else:
+        np.add.at(x, index, value)
+
+
 def make_list(*items):
     """A list of the arguments; generated code spells it `[a, b]`."""
     return list(items)
@@ -56,12 +86,10 @@ def _is_basic_index(index) -> bool:
     return all(i is None or i is Ellipsis or isinstance(i, (slice, int, np.integer)) for i in items)
 
 
-def getitem_adjoint(g, x, index):
-    """The adjoint of `x[index]`: `g` placed where the elements came from, zeros elsewhere.
-
-    Repeated integer indices accumulate.
-    """
-    out = np.zeros(np.shape(x), dtype=np.result_type(g, x))
+def getitem_adjoint(g, shape, index):
+    """The adjoint of `x[index]` for `x` of `shape`: `g` placed where the elements came
+    from, zeros elsewhere. Repeated integer indices accumulate."""
+    out = np.zeros(shape, dtype=np.result_type(g, 0.0))
     if _is_basic_index(index):
         out[index] = g
     else:

@@ -31,7 +31,7 @@ UNSUPPORTED = [
     ("comprehension", "    y = [t for t in x]\n", "y = [t for t in x]", 8),
     ("dict", "    y = {'a': x}\n", "y = {'a': x}", 8),
     ("chained comparison", "    y = 0 < x < 1\n", "y = 0 < x < 1", 8),
-    ("subscript assignment", "    x[0] = 1.0\n", "x[0] = 1.0", 4),
+    ("attribute assignment", "    x.real = 1.0\n", "x.real = 1.0", 4),
     ("with", "    with open('f') as fh:\n        y = x\n", "with open('f') as fh:", 4),
 ]
 
@@ -148,3 +148,23 @@ def test_errors_are_ad_errors():
 
 def test_internal_errors_say_they_are_bugs():
     assert "bug in adcompiler" in str(ad.InternalError("broken invariant"))
+
+
+def test_update_while_a_view_is_still_used_is_refused():
+    fn = function_from_source("def f(x):\n    y = x * 1.0\n    v = y[0]\n    y[0] = 5.0\n    return v + np.sum(y)\n")
+    with pytest.raises(ad.UnsupportedSyntaxError) as info:
+        ad.grad(fn)
+    assert "`v`" in info.value.message and "copy" in info.value.hint
+    assert_points_at(info.value, 4, "y[0] = 5.0", 4)
+
+
+def test_update_of_an_alias_is_refused():
+    fn = function_from_source("def f(x):\n    y = x * 1.0\n    z = y\n    z[0] = 5.0\n    return np.sum(y)\n")
+    with pytest.raises(ad.UnsupportedSyntaxError, match="shares its memory"):
+        ad.grad(fn)
+
+
+def test_update_of_a_global_array_is_refused():
+    fn = function_from_source("def f(x):\n    table[0] = x\n    return x\n", namespace={"table": np.zeros(2)})
+    with pytest.raises(ad.UnsupportedSyntaxError, match="not a local array"):
+        ad.grad(fn)

@@ -20,6 +20,8 @@ matmul_adjoint_b = recordable(runtime.matmul_adjoint_b)
 dot_adjoint_a = recordable(runtime.dot_adjoint_a)
 dot_adjoint_b = recordable(runtime.dot_adjoint_b)
 getitem_adjoint = recordable(runtime.getitem_adjoint)
+unbroadcast = recordable(runtime.unbroadcast)
+setitem = recordable(runtime.setitem)
 
 # ---------------------------------------------------------------- arithmetic
 
@@ -162,8 +164,24 @@ defvjp(np.transpose, _transpose, params=("axes",))
 defjvp(np.transpose, lambda t, ans, x, axes=None: np.transpose(t, axes))
 defvjp(np.reshape, lambda g, ans, x, shape: np.reshape(g, np.shape(x)), None)
 defjvp(np.reshape, lambda t, ans, x, shape: np.reshape(t, np.shape(ans)), None)
-defvjp(operator.getitem, lambda g, ans, x, index: getitem_adjoint(g, x, index), None)
+defvjp(operator.getitem, lambda g, ans, x, index: getitem_adjoint(g, np.shape(x), index), None)
 defjvp(operator.getitem, lambda t, ans, x, index: t[index], None)
+
+# x[index] = value, read as a function returning the updated array. The value's
+# cotangent is copied out of g before the array's cotangent zeroes those elements, which
+# the generated code then does in place (the reverse pass applies these two rules last
+# argument first).
+defvjp(runtime.setitem, lambda g, ans, x, index, value: setitem(g, index, 0.0), None,
+       lambda g, ans, x, index, value: unbroadcast(np.copy(g[index]), np.shape(value)))
+defjvp(runtime.setitem, lambda t, ans, x, index, value: setitem(t, index, 0.0), None,
+       lambda t, ans, x, index, value: setitem(np.zeros_like(ans), index, t))
+
+# x[index] += value, for indices that may repeat (the adjoint of a read accumulates so)
+add_at = recordable(runtime.add_at)
+defvjp(runtime.add_at, lambda g, ans, x, index, value: g, None,
+       lambda g, ans, x, index, value: unbroadcast(g[index], np.shape(value)))
+defjvp(runtime.add_at, lambda t, ans, x, index, value: t, None,
+       lambda t, ans, x, index, value: add_at(np.zeros_like(ans), index, t))
 
 # ---------------------------------------------------------------- no derivative
 

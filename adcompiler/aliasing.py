@@ -1,0 +1,216 @@
+"""Which values may share memory, and which array updates may be written in place.
+
+The IR reads an array update `x[i] = v` as a function returning a new array
+(`runtime.setitem`), and an accumulation `x[i] += v` with repeatable indices as
+`runtime.add_at`. Python code means something else when two names share one array:
+`y = x[0]; x[0] = 5.0` changes `y` too. So:
+
+- values that may share memory fall into one *object*: a view (`x[1:]`, `x.T`,
+  `np.reshape(x, ...)`) and its base, an update and the array it updates, a loop's
+  carried value and its initial and next values, an `If`'s result and what its
+  branches yield;
+- `check_updates` refuses a user program that reads, after an update, a value of the
+  updated object that existed before the update (a view taken earlier, or the same
+  array under another name): a functional reading would differ from NumPy's;
+- `in_place_updates` picks the updates that generated code may write in place: those
+  of an array the function owns (`owned_values`: made inside it by an op known to
+  return a new array, never a parameter, a global or a view) when no value of the
+  same object that existed before the update is read after it, forward or backward.
+
+"After" follows execution: an op later in program order, or any op of an enclosing
+loop (the next iteration) for a value defined outside that loop.
+"""
+from __future__ import annotations
+
+import operator
+
+import numpy as np
+
+from . import runtime
+from .errors import UnsupportedSyntaxError
+from .ir import Call, For, Function, If, Region, Value
+
+VIEWS = {
+    operator.getitem, np.reshape, np.transpose, np.ravel, np.squeeze, np.expand_dims, np.broadcast_to,
+    np.swapaxes, np.moveaxis, np.asarray, np.atleast_1d, np.atleast_2d, np.atleast_3d, np.diagonal,
+    np.real, runtime.rename, runtime.stop_gradient, runtime.unbroadcast,
+}
+UPDATES = (runtime.setitem, runtime.add_at)
+# (function, argument position) pairs that read only an array's shape or dtype, which
+# an update does not change: such a read never conflicts with an update.
+METADATA_READS = {
+    (np.shape, 0), (np.ndim, 0), (np.size, 0), (len, 0), (runtime.unbroadcast, 1),
+    (runtime.getitem_adjoint, 1), (runtime.zeros_like_input, 0), (np.zeros_like, 0), (np.ones_like, 0),
+}
+FRESH = {
+    np.zeros, np.ones, np.empty, np.full, np.zeros_like, np.ones_like, np.empty_like, np.full_like,
+    np.array, np.copy, np.eye, np.identity, np.arange, np.linspace,
+    runtime.setitem, runtime.add_at, runtime.getitem_adjoint, runtime.zeros_like_input,
+    operator.add, operator.sub, operator.mul, operator.truediv, operator.pow, operator.neg, operator.matmul,
+}
+
+
+def is_fresh_call(op) -> bool:
+    """Whether a call certainly returns a new array (or a scalar), never one of its inputs."""
+    try:
+        return op.fn in FRESH or isinstance(op.fn, np.ufunc) and not op.kwargs
+    except TypeError:
+        return False
+
+
+class _Program:
+    """Positions of definitions and reads, object classes, and enclosing loops."""
+
+    def __init__(self, fn: Function):
+        self.parent: dict = {}
+        self.defined: dict = {p: -1 for p in fn.params}
+        self.reads: dict = {}  # value -> [(position, loops enclosing the read)]
+        self.updates: list = []  # (op, position, loops enclosing it)
+        self.counter = 0
+        self.region(fn.body, ())
+
+    def find(self, v):
+        while v in self.parent:
+            v = self.parent[v]
+        return v
+
+    def union(self, a, b) -> None:
+        if isinstance(a, Value) and isinstance(b, Value):
+            ra, rb = self.find(a), self.find(b)
+            if ra is not rb:
+                self.parent[ra] = rb
+
+    def tick(self) -> int:
+        self.counter += 1
+        return self.counter
+
+    def read(self, x, loops) -> None:
+        if isinstance(x, Value):
+            self.reads.setdefault(x, []).append((self.counter, loops))
+
+    def read_operands(self, op, loops) -> None:
+        for k, x in enumerate(op.operands):
+            if not (isinstance(op, Call) and (op.fn, k) in METADATA_READS):
+                self.read(x, loops)
+
+    def region(self, region: Region, loops) -> None:
+        for p in region.params:
+            self.defined[p] = self.counter
+        for op in region.ops:
+            position = self.tick()
+            self.read_operands(op, loops)
+            if isinstance(op, Call):
+                if (op.fn in VIEWS or op.fn in UPDATES) and op.args:
+                    self.union(op.results[0], op.args[0])
+                if op.fn in UPDATES:
+                    self.updates.append((op, position, loops))
+            elif isinstance(op, If):
+                for branch in op.regions:
+                    self.region(branch, loops)
+                    for r, y in zip(op.results, branch.yields):
+                        self.union(r, y)
+            else:
+                inner = loops + (op,)
+                carried = op.body.params[len(op.body.params) - len(op.inits):]
+                for p, init, y, r in zip(carried, op.inits, op.body.yields, op.results):
+                    self.union(p, init)
+                    self.union(p, y)
+                    self.union(p, r)
+                if not isinstance(op, For):
+                    for p, c in zip(carried, op.cond.params):
+                        self.union(p, c)
+                for r in op.regions:
+                    self.region(r, inner)
+            self.tick()
+            for r in op.results:
+                self.defined[r] = self.counter
+        for y in region.yields:
+            self.read(y, loops)
+
+    def conflicts(self, op, position: int, loops, include_target: bool) -> list:
+        """Values of the updated object, existing before the update, that are read after it."""
+        target, result = op.args[0], op.results[0]
+        root = self.find(target)
+        found = []
+        for v, reads in self.reads.items():
+            if v is result or (v is target and not include_target) or self.find(v) is not root:
+                continue
+            if self.defined.get(v, -1) > position:
+                continue  # a later version, or a view of one
+            for at, read_loops in reads:
+                if at > position or any(loop in read_loops and self.defined.get(v, -1) < self._start(loop)
+                                        for loop in loops):
+                    found.append(v)
+                    break
+        return found
+
+    def _start(self, loop) -> int:
+        params = loop.body.params
+        return min((self.defined[p] for p in params if p in self.defined), default=0)
+
+
+def check_updates(fn: Function) -> None:
+    """Refuse updates whose meaning depends on NumPy sharing memory between arrays."""
+    program = _Program(fn)
+    for op, position, loops in program.updates:
+        shared = program.conflicts(op, position, loops, include_target=True)
+        if shared:
+            other = shared[0]
+            raise UnsupportedSyntaxError(
+                f"this update changes an array in place while `{other.hint}`, which shares its memory "
+                f"(another name for it, or a view of it), is still used afterwards", op.loc,
+                f"Make the copy explicit (`{other.hint} = {other.hint}.copy()` before the update), "
+                f"or compute `{other.hint}` after it.")
+
+
+def in_place_updates(fn: Function) -> set:
+    """The update ops (by id) that generated code may write in place."""
+    program = _Program(fn)
+    owned = owned_values(fn)
+    return {id(op) for op, position, loops in program.updates
+            if op.args[0] in owned and not program.conflicts(op, position, loops, include_target=True)}
+
+
+def owned_values(fn: Function) -> set:
+    """Values holding arrays the function itself created, that nothing outside it references.
+
+    A loop's carried value is owned when its initial value and the value each iteration
+    yields are: assume so for all of them, then drop the assumptions that fail, until
+    none does.
+    """
+    carried = _carried(fn.body, {})
+    assumed = set(carried)
+    while True:
+        owned = set(assumed)
+        _owned_in(fn.body, owned)
+        kept = {p for p in assumed if all(x in owned for x in carried[p])}
+        if kept == assumed:
+            return owned
+        assumed = kept
+
+
+def _carried(region: Region, found: dict) -> dict:
+    """Each loop-carried param, with its initial value and the value the body yields for it."""
+    for op in region.ops:
+        if not isinstance(op, (Call, If)):
+            params = op.body.params[len(op.body.params) - len(op.inits):]
+            found.update((p, (init, y)) for p, init, y in zip(params, op.inits, op.body.yields))
+        for inner in op.regions:
+            _carried(inner, found)
+    return found
+
+
+def _owned_in(region: Region, owned: set) -> None:
+    for op in region.ops:
+        if isinstance(op, Call):
+            if is_fresh_call(op) or op.fn is runtime.rename and op.args[0] in owned:
+                owned.add(op.results[0])  # a rename is the same array under another name
+            continue
+        for inner in op.regions:
+            _owned_in(inner, owned)
+        if isinstance(op, If):
+            owned.update(r for r, a, b in zip(op.results, op.then.yields, op.orelse.yields)
+                         if a in owned and b in owned)
+        else:
+            carried = op.body.params[len(op.body.params) - len(op.inits):]
+            owned.update(r for p, r in zip(carried, op.results) if p in owned)
