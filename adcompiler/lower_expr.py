@@ -221,27 +221,43 @@ class ExpressionLowering:
         return result
 
     def bind(self, fn, args, kwargs, node):
-        """Positional data arguments stay positional; the rest become keywords, by name."""
+        """Positional data arguments stay positional; the rest become keywords, by name.
+
+        The rule of `fn` covers its first `nargs` positional parameters: arguments passed
+        by keyword to those move into their slots (defaults fill the gaps), and positional
+        arguments beyond them become keywords. A variadic `fn` (`np.einsum(*operands)`)
+        keeps its positional arguments as they are.
+        """
         rule = rule_for(fn)
         if rule is None:
             return args, kwargs
         try:
-            names = list(inspect.signature(fn).parameters)
+            parameters = list(inspect.signature(fn).parameters.values())
         except (TypeError, ValueError):
-            names = []
+            parameters = []
+        positional = []
+        for p in parameters:
+            if p.kind is inspect.Parameter.VAR_POSITIONAL:
+                if len(args) > rule.nargs:
+                    raise self.error(UnsupportedArgumentError, node,
+                                     f"the derivative of {_describe(fn)} handles at most {rule.nargs} "
+                                     f"positional arguments, not {len(args)}")
+                return args, kwargs
+            if p.kind not in (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD):
+                break
+            positional.append(p)
         for i in range(rule.nargs, len(args)):
-            if i >= len(names):
+            if i >= len(positional):
                 raise self.error(UnsupportedArgumentError, node, f"too many positional arguments for {_describe(fn)}")
-            kwargs[names[i]] = args[i]
+            kwargs[positional[i].name] = args[i]
         args = args[: rule.nargs]
-        for name in names[len(args): rule.nargs]:
-            if name in kwargs:
-                args.append(kwargs.pop(name))
+        for p in positional[len(args): rule.nargs]:
+            if p.name in kwargs:
+                args.append(kwargs.pop(p.name))
+            elif p.default is inspect.Parameter.empty:
+                break
             else:
-                default = inspect.signature(fn).parameters[name].default
-                if default is inspect.Parameter.empty:
-                    break
-                args.append(Const(None if default is np._NoValue else default))
+                args.append(Const(None if p.default is np._NoValue else p.default))
         return args, kwargs
 
     def call(self, fn, args, node, kwargs=None):

@@ -42,6 +42,7 @@ functions receive it as a tuple with `None` where no cotangent flows.
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import operator
 
@@ -50,7 +51,7 @@ from dataclasses import dataclass
 
 from . import runtime
 from .activity import analyse
-from .errors import MissingRuleError, UnsupportedArgumentError
+from .errors import ADError, MissingRuleError, UnsupportedArgumentError
 from .aliasing import UPDATES, VIEWS
 from .ir import Call, Const, For, Function, If, Region, Value, While, free_values, substitute
 from .optimize import without_dead_ops
@@ -189,7 +190,7 @@ class _Sweep:
         if op.fn is runtime.setitem:
             active.reverse()  # read the value's cotangent before zeroing it in place (numpy_rules)
         for i in active:
-            with Recorder(op.loc) as recorder:
+            with Recorder(op.loc) as recorder, _located(op.loc):
                 contribution = rule.vjps[i](cotangent, Symbol(result), *map(_symbolic, op.args), **params)
                 if rule.unbroadcast and self.context.shapes.broadcasts_to(op, i):
                     like = _shape_of(op.args[i]) if self.in_loop else _symbolic(op.args[i])
@@ -402,6 +403,18 @@ class _Sweep:
             self.accumulate(op.inits[j], result, False, loc)
         for k, result in zip(touched, results[len(active):]):
             self.adjoints[outer[k]] = result
+
+
+@contextlib.contextmanager
+def _located(loc):
+    """Errors a rule raises while it is traced point at the user's line."""
+    try:
+        yield
+    except ADError as error:
+        if error.loc is None:
+            error.loc = loc
+            error.args = (error._render(),)
+        raise
 
 
 def _outer_reads(op) -> list:
