@@ -97,6 +97,8 @@ class Expressions:
             return ast.List([self.literal(v) for v in value])
         if isinstance(value, np.generic):
             return ast.Call(dotted(f"{self.module('numpy')}.{type(value).__name__}"), [ast.Constant(value.item())], [])
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and value < 0:
+            return ast.UnaryOp(ast.USub(), ast.Constant(-value))  # so that `(-1.0) ** n` keeps its parentheses
         if value is Ellipsis or isinstance(value, (int, float, complex, str, bool, type(None), bytes)):
             return ast.Constant(value)
         raise InternalError(f"the constant {value!r} cannot be written in generated code")

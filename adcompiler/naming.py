@@ -31,7 +31,7 @@ def module_path(fn) -> tuple[str, str] | None:
     name = getattr(fn, "__name__", None)
     if name is None:
         return None
-    if isinstance(fn, np.ufunc) or getattr(np, name, None) is fn:
+    if getattr(np, name, None) is fn:
         return ("numpy", name)
     module = getattr(fn, "__module__", None)
     owner = sys.modules.get(module or "")
@@ -89,7 +89,8 @@ class Namer:
     """Deterministic, collision-free names for values."""
 
     def __init__(self, reserved=(), claimable=()):
-        self.taken: set[str] = set(reserved) | set(claimable) | set(keyword.kwlist) | set(dir(builtins))
+        self.taken: set[str] = set(reserved) | set(claimable) | set(keyword.kwlist) | {"None", "True", "False"}
+        self.avoid: set[str] = set(dir(builtins))  # invented names never shadow a builtin
         self.claimable: set[str] = set(claimable)  # the user's names: kept for values hinted so
         self.names: dict[object, str] = {}
 
@@ -101,7 +102,7 @@ class Namer:
         if base in self.claimable:
             self.claimable.discard(base)
             return base
-        if base not in self.taken:
+        if base not in self.taken and base not in self.avoid:
             self.taken.add(base)
             return base
         stem = re.sub(r"_\d+$", "", base)

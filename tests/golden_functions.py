@@ -46,3 +46,43 @@ def detach(x):
 def square(x):
     y = x * x
     return y
+
+
+def branch(x):
+    if np.sum(x) > 0:
+        y = x * 2
+    else:
+        y = np.sin(x)
+    return np.sum(y * y)
+
+
+def power_series(x, n):
+    total = 0.0
+    term = 1.0
+    for k in range(n):
+        term = term * x / (k + 1)
+        total = total + term
+    return total
+
+
+def halve_until_small(x):
+    while x > 1.0:
+        x = x * 0.5
+    return x * x
+
+
+def grow_until_limit(x, limit):
+    y = x
+    for i in range(100):
+        if y > limit:
+            break
+        y = y * 1.5 + 0.1
+    return y
+
+
+def rnn(W, U, x):
+    T = x.shape[0]
+    h = np.zeros((T + 1, W.shape[0]))
+    for t in range(T):
+        h[t + 1] = np.tanh(W @ h[t] + U @ x[t])
+    return np.sum(h[T] ** 2)

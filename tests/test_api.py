@@ -232,3 +232,12 @@ def test_check_grads_catches_a_wrong_rule(monkeypatch):
         ad.check_grads(f3, np.ones(3))
     monkeypatch.setitem(registry._RULES, np.sin, original)
     api._CACHE.clear()
+
+
+def test_negative_literal_base_keeps_its_parentheses():
+    def f(x, n):
+        return np.sum((-1.0) ** n * x)
+
+    g = ad.grad(f)
+    np.testing.assert_allclose(g(np.ones(2), np.array([1.0, 2.0])), [-1.0, 1.0])
+    assert "(-1.0) ** n" in g.source

@@ -23,6 +23,11 @@ CASES = {
     "logistic_loss_grad": lambda: ad.grad(gf.logistic_loss, wrt=("w", "b")),
     "detach_grad": lambda: ad.grad(gf.detach),
     "square_vjp": lambda: ad.vjp(gf.square),
+    "branch_grad": lambda: ad.grad(gf.branch),
+    "power_series_grad": lambda: ad.grad(gf.power_series),
+    "halve_until_small_grad": lambda: ad.grad(gf.halve_until_small),
+    "grow_until_limit_grad": lambda: ad.grad(gf.grow_until_limit),
+    "rnn_grad": lambda: ad.grad(gf.rnn, wrt=("W", "U", "x")),
 }
 
 

@@ -1,0 +1,21 @@
+def branch_grad(x):
+    # forward pass
+    gt_sum_x = np.sum(x) > 0
+    if gt_sum_x:
+        y = x * 2
+    else:
+        y = np.sin(x)
+    y_times_y = y * y
+    sum_y_times_y = np.sum(y_times_y)
+    # backward pass
+    sum_y_times_y_bar = 1.0
+    # return np.sum(y * y)  (golden_functions.py:56)
+    y_times_y_bar = np.broadcast_to(sum_y_times_y_bar, np.shape(y_times_y))
+    y_bar = y_times_y_bar * y + y_times_y_bar * y
+    if gt_sum_x:
+        # y = x * 2  (golden_functions.py:53)
+        x_bar = y_bar * 2
+    else:
+        # y = np.sin(x)  (golden_functions.py:55)
+        x_bar = y_bar * np.cos(x)
+    return sum_y_times_y, x_bar
