@@ -1,0 +1,173 @@
+"""Indexing reads, end to end: every kind of index on 1-d, 2-d and 3-d float64 arrays.
+
+The derivative of `x[index]` is the `operator.getitem` rule with `runtime.getitem_adjoint`:
+the cotangent placed where the entries came from, repeated entries accumulating. Each
+row is an expression in `x` and the shapes to try it on; the compiled gradient (a VJP
+for array-valued expressions) is compared with finite differences.
+"""
+from __future__ import annotations
+
+import zlib
+
+import numpy as np
+import pytest
+
+import adcompiler as ad
+
+from .helpers import function_from_source
+from .rulecheck import check_compiled
+
+Z, V, M, T = (), (5,), (3, 4), (2, 3, 4)
+
+ROWS = [
+    # integers, negative too
+    ("x[2]", [V, M]),
+    ("x[1]", [T]),
+    ("x[-1]", [V, M, T]),
+    ("x[-2, 1]", [M, T]),
+    ("x[1][-1]", [M, T]),
+    ("x[0, -1, 2]", [T]),
+    ("x[np.int64(1)]", [V, M]),
+    # slices, with steps, negative steps, open ends
+    ("x[1:4]", [V, M]),
+    ("x[-3:]", [V, M]),
+    ("x[:-1]", [V, T]),
+    ("x[1:4:2]", [V, M]),
+    ("x[::-1]", [V, M, T]),
+    ("x[3:0:-2]", [V, M]),
+    ("x[::-2, 1:]", [M, T]),
+    ("x[:, ::-1, 1::2]", [T]),
+    ("x[10:20]", [V]),  # empty
+    ("x[::-1][::2]", [V]),
+    # None / np.newaxis
+    ("x[None]", [Z, V, M]),
+    ("x[:, np.newaxis]", [V, M]),
+    ("x[None, 1, None]", [M, T]),
+    ("x[1, None, ::-1]", [M]),
+    # Ellipsis
+    ("x[...]", [Z, V, M]),
+    ("x[()]", [Z, M]),
+    ("x[..., 1]", [M, T]),
+    ("x[0, ...]", [M, T]),
+    ("x[1, ..., 2]", [T]),
+    ("x[..., None, ::-1]", [V, M, T]),
+    # integer arrays and lists: repeated indices accumulate
+    ("x[np.array([0, 0, 4, 1])]", [V]),
+    ("x[np.array([2, -1, 2])]", [V, M]),
+    ("x[np.array([1, -1, 1])]", [T]),
+    ("x[[0, 2, 2]]", [V, M]),
+    ("x[np.array([[0, 1], [1, 1]])]", [V, M]),
+    ("x[np.array([0, 1, 1]), np.array([3, 3, 3])]", [M]),
+    ("x[np.array([0, 1, 1]), np.array([2, 2, 0])]", [T]),
+    ("x[[1, 0], [0, 2]]", [M]),
+    ("x[:, [1, 1], :]", [T]),
+    ("x[..., np.array([1, 1])]", [M, T]),
+    ("x[np.array(1)]", [V, M]),
+    ("x[np.array([[0], [1]]), np.array([0, 2, 2])]", [M, T]),  # broadcast index arrays
+    ("x[[0, 1], :, [2, 2]]", [T]),  # advanced indices apart: their axis comes first
+    ("x[[0, -1, 0], ::2]", [M]),
+    ("x[np.array([], dtype=int)]", [V, M]),
+    # boolean masks
+    ("x[x > 0]", [V, M, T]),
+    ("x[x > 100]", [V]),  # selects nothing
+    ("x[np.array([True, False, True])]", [M]),
+    ("x[:, np.array([True, False, True, True])]", [M]),
+    ("x[..., np.array([True, False, True, True])]", [M, T]),
+    ("x[np.array([[True, False, True], [False, False, True]])]", [T]),
+    ("x[x[:, 0] > 0]", [M]),
+    ("x[True]", [Z, M]),
+    ("x[False]", [V]),
+    # mixtures
+    ("x[1:, [0, 2]]", [M, T]),
+    ("x[np.array([True, False, True]), 1]", [M]),
+    ("x[x[:, 0] > -10, 1]", [M]),
+    ("x[[0, 0], 1:, [3, 3]]", [T]),
+    ("x[0, :, x[0, 0] > 0]", [T]),
+    ("x[np.array([1, 0]), ..., None]", [T]),
+    ("x[None, [0, 2], ::-1]", [M]),
+    ("x[1:, None, [0, 0]]", [M]),
+    ("x[np.array([True, False]), :, [1, 1]]", [T]),
+    ("x[x > 0, None]", [M]),
+]
+
+
+def _cases():
+    for expression, shapes in ROWS:
+        for shape in shapes:
+            yield pytest.param(expression, shape, id=f"{expression}-{shape}")
+
+
+@pytest.mark.parametrize("expression, shape", list(_cases()))
+def test_indexing_read(expression, shape):
+    x = np.random.default_rng(zlib.crc32(f"{expression}{shape}".encode())).standard_normal(shape)
+    check_compiled(f"def f(x):\n    return {expression}\n", [x])
+
+
+@pytest.mark.parametrize("expression, shape", list(_cases()))
+def test_indexing_read_inside_a_scalar_loss(expression, shape):
+    """Through `ad.check_grads` directly, with the index feeding a further computation."""
+    x = np.random.default_rng(zlib.crc32(f"{shape}{expression}".encode())).standard_normal(shape)
+    fn = function_from_source(f"def f(x):\n    return np.sum(np.sin({expression}) * 2.0)\n")
+    ad.check_grads(fn, x)
+
+
+# ---------------------------------------------------------------- indices computed in the function
+
+COMPUTED = [
+    ("    i = 1\n    return x[i]\n", M),
+    ("    i = 1\n    return x[i:i + 2]\n", V),
+    ("    i = 1\n    j = i * 2\n    return x[i, j:]\n", M),
+    ("    i = -1\n    return x[..., i, None]\n", T),
+    ("    i = np.argmax(x)\n    return x[i]\n", V),
+    ("    i = np.argmax(x[:, 0])\n    return x[i, 1:]\n", M),
+    ("    n = x.shape[0]\n    return x[n - 1]\n", V),
+    ("    n = x.shape[0]\n    return x[1:n - 1]\n", V),
+    ("    n = x.shape[-1]\n    return x[:, n // 2:]\n", M),
+    ("    idx = np.argsort(x)\n    return x[idx]\n", V),
+    ("    k = len(x) // 2\n    return x[:k]\n", V),
+    ("    s = slice(1, 3)\n    return x[s]\n", V),
+    ("    mask = x > 0\n    return x[mask] * x[np.logical_not(mask)][0]\n", V),
+    ("    rows = np.array([0, 2, 2])\n    return x[rows, 1] + x[rows][:, 0]\n", M),
+    ("    i = 0\n    step = -1\n    return x[i, ::step]\n", M),
+    ("    idx = (0, slice(1, None))\n    return x[idx]\n", M),
+    ("    s = slice(None, None, -1)\n    return x[s, 1]\n", M),
+    ("    i = 1\n    return x[i, ..., i:]\n", T),
+    ("    i = np.argmin(x)\n    return x[i:] * x[:i + 1][-1]\n", V),
+]
+
+
+@pytest.mark.parametrize("body, shape", COMPUTED, ids=[c[0].strip().replace("\n", "; ") for c in COMPUTED])
+def test_computed_index(body, shape):
+    x = np.random.default_rng(3).standard_normal(shape)
+    if "mask" in body:
+        x = np.array([0.5, -1.0, 2.0, -0.3, 1.1])
+    check_compiled(f"def f(x):\n{body}", [x])
+
+
+def test_index_passed_as_an_argument():
+    fn = function_from_source("def f(x, i, mask):\n    return np.sum(x[i] ** 2) + np.sum(x[mask])\n")
+    x = np.arange(1.0, 6.0)
+    i, mask = np.array([4, 4, 0]), np.array([True, False, True, False, False])
+    ad.check_grads(fn, x, i, mask)
+    np.testing.assert_array_equal(ad.grad(fn)(x, i, mask), [3.0, 0.0, 1.0, 0.0, 20.0])
+
+
+# ---------------------------------------------------------------- exact values
+
+
+@pytest.mark.parametrize("expression, shape, expected", [
+    ("np.sum(x[[0, 0, 2]])", V, [2.0, 0.0, 1.0, 0.0, 0.0]),
+    ("np.sum(x[np.array([[4, 4], [4, 0]])])", V, [1.0, 0.0, 0.0, 0.0, 3.0]),
+    ("np.sum(x[::-2])", V, [1.0, 0.0, 1.0, 0.0, 1.0]),
+    ("np.sum(x[-1:0:-3])", V, [0.0, 1.0, 0.0, 0.0, 1.0]),
+    ("np.sum(x[[1, 1], [0, 0]])", (2, 2), [[0.0, 0.0], [2.0, 0.0]]),
+    ("np.sum(x[:, [1, 1]])", (2, 2), [[0.0, 2.0], [0.0, 2.0]]),
+    ("np.sum(x[x > 1.5])", (2, 2), [[0.0, 0.0], [1.0, 1.0]]),
+    ("np.sum(x[None, ..., None])", (2, 2), [[1.0, 1.0], [1.0, 1.0]]),
+    ("x[1, 0] * x[1, 0]", (2, 2), [[0.0, 0.0], [4.0, 0.0]]),
+])
+def test_gradient_values(expression, shape, expected):
+    x = np.arange(np.prod(shape), dtype=float).reshape(shape)
+    g = ad.grad(function_from_source(f"def f(x):\n    return {expression}\n"))(x)
+    assert g.dtype == np.float64 and g.shape == x.shape
+    np.testing.assert_array_equal(g, expected)
