@@ -121,7 +121,8 @@ class _Emitter:
     def line(self, text: str) -> None:
         """Add a statement line, after the comment waiting for it."""
         if self.pending is not None:
-            self.lines.append(self.pending)
+            indent = text[: len(text) - len(text.lstrip())]
+            self.lines.append(indent + self.pending)
             self.pending = None
         self.lines.append(text)
 
@@ -144,12 +145,14 @@ class _Emitter:
 
     # ------------------------------------------------------------ names
 
-    def _name(self, value: Value, scope: _Scope, at: int, strict: bool, preferred: str | None = None) -> str:
+    def _name(self, value: Value, scope: _Scope, at: int, strict: bool, preferred: str | None = None,
+              exclude=()) -> str:
         """Choose the name of `value`, defined at op `at` of the scope's region."""
         if preferred is not None and scope.available(preferred, at, strict):
             name = preferred
         else:
-            name = next((n for n in self.by_hint.get(value.hint, ()) if scope.available(n, at, strict)), None)
+            name = next((n for n in self.by_hint.get(value.hint, ())
+                         if n not in exclude and scope.available(n, at, strict)), None)
             if name is None:
                 name = self.namer.fresh(value.hint)
                 self.by_hint.setdefault(value.hint, []).append(name)
@@ -203,7 +206,7 @@ class _Emitter:
                 continue
             if comments and op.loc is not None and (op.loc.file, op.loc.line) != self.commented:
                 self.commented = (op.loc.file, op.loc.line)
-                self.pending = f"{indent}# {op.loc.text.strip()}  ({op.loc.short})"
+                self.pending = f"# {op.loc.text.strip()}  ({op.loc.short})"
             if isinstance(op, Call) and op.fn in UPDATES:
                 self._update(op, scope, i, indent)
             elif isinstance(op, Call):
@@ -305,11 +308,11 @@ class _Emitter:
         groups, copies = [], []
         for init, param, result in zip(op.inits, carried, op.results):
             held = self.namer.names.get(init) if isinstance(init, Value) else None
-            if (held is not None and init not in read_inside and scope.end.get(init, -1) <= i
+            if (held is not None and init.hint == result.hint and init not in read_inside and scope.end.get(init, -1) <= i
                     and scope.holder.get(held) is init and held not in groups and held not in scope.frozen):
                 name = held
             else:
-                name = self._name(result, scope, i, strict=True)
+                name = self._name(result, scope, i, strict=True, exclude=groups)
                 copies.append((name, self.exprs.text(init)))
             self.namer.share(result, name)
             self.namer.share(param, name)

@@ -18,6 +18,7 @@ Expressions are lowered by `lower_expr.ExpressionLowering`.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import operator
 
 import gast
@@ -75,6 +76,7 @@ class _Lowering(ExpressionLowering):
         self.ops: list = []
         self.fresh: set[Value] = set()  # temporaries made by the current statement
         self.later: list[set] = []  # names read after the statement being lowered, innermost last
+        self.displays: dict = {}  # value of a tuple or list display -> its elements
 
     def error(self, cls, node, message, hint=None):
         return cls(message, self.source.location(node), hint)
@@ -170,6 +172,8 @@ class _Lowering(ExpressionLowering):
 
     def for_loop(self, stmt) -> None:
         iterable, targets, reads = self.iteration(stmt)
+        if reads and self.unroll(stmt, targets[0], reads):
+            return
         names = self.carried(stmt.body, _names_assigned([stmt.target]))
         loc = self.source.location(stmt)
         inits = tuple(self._initial(n) for n in names)
@@ -179,7 +183,8 @@ class _Lowering(ExpressionLowering):
             index = targets[0]
             for target, sequence in reads:  # `x = xs[i]` for `for x in xs`
                 self.fresh = set()
-                self.assign(target, self.call(operator.getitem, [sequence, index], target), None)
+                item = sequence if sequence is index else self.call(operator.getitem, [sequence, index], target)
+                self.assign(target, item, None)
             if not reads:
                 self.env.update(zip(_target_names(stmt.target, self), targets))
             yields = self.block(stmt.body, _Tail(names, stop))
@@ -187,6 +192,24 @@ class _Lowering(ExpressionLowering):
         results = tuple(Value(n, loc) for n in names)
         self.ops.append(For(results, iterable, inits, body, loc, ntargets=len(targets), stop=stop))
         self.env.update(zip(names, results))
+
+    def unroll(self, stmt, index, reads) -> bool:
+        """Unroll a loop over tuple or list displays (`for w in (w1, w2)`): each element is a
+        value of its own, so each iteration is lowered with its element. False if the
+        loop cannot be unrolled (an element list unknown here, or a `break`)."""
+        sequences = [s for _, s in reads if s is not index]
+        elements = [self.displays.get(s) for s in sequences]
+        if not sequences or any(e is None for e in elements) or may_exit(stmt.body, ("break",)):
+            return False
+        names = self.carried(stmt.body, _names_assigned([stmt.target]))
+        for k in range(min(len(e) for e in elements)):
+            self.fresh = set()
+            for target, sequence in reads:
+                item = Const(k) if sequence is index else self.displays[sequence][k]
+                self.assign(target, item, None)
+            yields = self.block(stmt.body, _Tail(names))
+            self.env.update(zip(names, yields))
+        return True
 
     def iteration(self, stmt):
         """How to iterate: the iterable, the loop's target values, and `(target, sequence)` reads.
@@ -204,10 +227,14 @@ class _Lowering(ExpressionLowering):
                 and len(stmt.target.elts) == 2 and isinstance(stmt.target.elts[0], gast.Name):
             sequence = self.operand(node.args[0])
             index = Value(stmt.target.elts[0].id, loc)
-            return self._range_of([sequence], stmt), [index], [(stmt.target.elts[1], sequence)]
+            return self._range_of([sequence], stmt), [index], [(stmt.target.elts[0], index),
+                                                               (stmt.target.elts[1], sequence)]
         if fn is zip and node.args and not node.keywords and tuple_target and len(stmt.target.elts) == len(node.args):
             sequences = [self.operand(a) for a in node.args]
             return self._range_of(sequences, stmt), [Value("i", loc)], list(zip(stmt.target.elts, sequences))
+        if fn is reversed and len(node.args) == 1 and isinstance(node.args[0], gast.Call) \
+                and getattr(self.expr(node.args[0].func), "obj", None) is range:
+            fn = range  # `reversed(range(n))` is iterated as it is
         if fn is not range:
             sequence = self.operand(node)
             if isinstance(sequence, Value):
@@ -298,8 +325,6 @@ class _Lowering(ExpressionLowering):
 
     def named(self, value, name: str):
         """Give the temporary just computed the user's name, instead of copying it."""
-        import dataclasses
-
         if isinstance(value, Value) and value in self.fresh:
             for i in range(len(self.ops) - 1, -1, -1):
                 op = self.ops[i]
@@ -307,6 +332,8 @@ class _Lowering(ExpressionLowering):
                     renamed = Value(name, value.loc)
                     self.ops[i] = dataclasses.replace(op, results=(renamed,))
                     self.fresh.discard(value)
+                    if value in self.displays:
+                        self.displays[renamed] = self.displays.pop(value)
                     return renamed
         return value
 

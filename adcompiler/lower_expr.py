@@ -148,13 +148,17 @@ class ExpressionLowering:
         items = [self.operand(e) for e in node.elts]
         if all(isinstance(i, Const) and i.name is None for i in items):
             return Const(tuple(i.value for i in items))
-        return self.call(runtime.make_tuple, items, node)
+        result = self.call(runtime.make_tuple, items, node)
+        self.displays[result] = items
+        return result
 
     def expr_List(self, node):
         items = [self.operand(e) for e in node.elts]
         if all(isinstance(i, Const) and i.name is None for i in items):
             return Const([i.value for i in items])
-        return self.call(runtime.make_list, items, node)
+        result = self.call(runtime.make_list, items, node)
+        self.displays[result] = items
+        return result
 
     def expr_IfExp(self, node):
         cond = self.operand(node.test)

@@ -300,7 +300,7 @@ class _Sweep:
         self.ops[-1] = dataclasses.replace(op, results=(named,))
         return named
 
-    def adjoint_or_zeros(self, value):
+    def adjoint_or_zeros(self, value, loc=None):
         """The adjoint of `value` now: zeros of its type and shape if nothing flowed into it."""
         if value is None:
             return Const(None)
@@ -310,8 +310,9 @@ class _Sweep:
                                   enumerate(adjoint.as_tuple())], value.loc)
         if adjoint is not None:
             return adjoint
-        zeros = Value(f"{value.hint}_bar", value.loc)
-        self.ops.append(Call((zeros,), runtime.zeros_like_input, (value,), (), value.loc))
+        loc = loc or value.loc
+        zeros = Value(f"{value.hint}_bar", loc)
+        self.ops.append(Call((zeros,), runtime.zeros_like_input, (value,), (), loc))
         self.adjoints[value] = zeros
         return zeros
 
@@ -380,8 +381,8 @@ class _Sweep:
         forward_body, body = _copy_views_of_updated(forward_body, body)
         defined = set(forward_body.params) | {r for o in forward_body.ops for r in o.results}
         record = [v for v in free_values(body) if v in defined]
-        inits = [self.adjoint_or_zeros(op.results[j]) for j in active] + \
-                [self.adjoint_or_zeros(outer[k]) for k in touched]
+        inits = [self.adjoint_or_zeros(op.results[j], loc) for j in active] + \
+                [self.adjoint_or_zeros(outer[k], loc) for k in touched]
         if record:
             targets = [Value(v.hint, loc) for v in record]
             forward_op, tape = _with_tape(op, forward_body, record, loc)
@@ -395,14 +396,14 @@ class _Sweep:
             self.ops.append(Call((iterable,), range, (count,), (), loc))
         self.context.replacements[id(op)] = forward_op
         params = tuple(targets) + tuple(carried_bars) + tuple(outer_bars[k] for k in touched)
-        results = tuple(Value(f"{op.inits[j].hint if isinstance(op.inits[j], Value) else 'init'}_bar", loc)
-                        for j in active) + tuple(Value(f"{outer[k].hint}_bar", loc) for k in touched)
+        results = tuple(Value(f"{carried[j].hint}_bar", loc) for j in active) + \
+            tuple(Value(f"{outer[k].hint}_bar", loc) for k in touched)
         body = Region(params, body.ops, body.yields)
         self.ops.append(For(results, iterable, tuple(inits), body, loc, ntargets=len(targets)))
-        for j, result in zip(active, results):
-            self.accumulate(op.inits[j], result, False, loc)
         for k, result in zip(touched, results[len(active):]):
-            self.adjoints[outer[k]] = result
+            self.adjoints[outer[k]] = result  # the loop started from the adjoint these had
+        for j, result in zip(active, results):
+            self.accumulate(op.inits[j], result, False, loc)  # an outer value may also be an initial value
 
 
 @contextlib.contextmanager

@@ -1,12 +1,13 @@
 def grow_until_limit_grad(x, limit):
     # forward pass
+    y = x
     _tape = []
     for i in range(100):
-        gt_y = x > limit
+        gt_y = y > limit
         if gt_y:
             stop = True
         else:
-            x = x * 1.5 + 0.1
+            y = y * 1.5 + 0.1
             stop = False
         _tape.append(gt_y)
         if stop:
@@ -20,4 +21,4 @@ def grow_until_limit_grad(x, limit):
             y_bar = y_bar * 1.5
     # for i in range(100):  (golden_functions.py:76)
     x_bar = y_bar
-    return x, x_bar
+    return y, x_bar

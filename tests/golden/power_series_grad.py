@@ -15,18 +15,15 @@ def power_series_grad(x, n):
         term = term_1
     # backward pass
     total_bar = 1.0
-    # def power_series(x, n):  (golden_functions.py:59)
-    x_bar = zeros_like_input(x)
     # for k in range(n):  (golden_functions.py:62)
-    init_bar = zeros_like_input(term)
+    term_bar, x_bar = zeros_like_input(term), zeros_like_input(x)
     for shape_total, shape_term, k_plus_one, shape_term_times_x, shape_term_1, term_1 in reversed(_tape):
-        term_bar = init_bar
         # total = total + term  (golden_functions.py:64)
         total_bar_1 = unbroadcast(total_bar, shape_total)
         term_bar = term_bar + unbroadcast(total_bar, shape_term)
         # term = term * x / (k + 1)  (golden_functions.py:63)
         term_times_x_bar = unbroadcast(term_bar / k_plus_one, shape_term_times_x)
-        init_bar = unbroadcast(term_times_x_bar * x, shape_term_1)
+        term_bar = unbroadcast(term_times_x_bar * x, shape_term_1)
         x_bar = x_bar + unbroadcast(term_times_x_bar * term_1, np.shape(x))
         total_bar = total_bar_1
     return total, x_bar

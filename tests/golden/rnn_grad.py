@@ -24,11 +24,8 @@ def rnn_grad(W, U, x):
     # return np.sum(h[T] ** 2)  (golden_functions.py:88)
     item_h_bar = np.broadcast_to(sum_item_h_pow_two_bar, np.shape(item_h_pow_two)) * 2 * item_h
     h_bar = getitem_adjoint(item_h_bar, np.shape(h), T)
-    # def rnn(W, U, x):  (golden_functions.py:83)
-    W_bar = zeros_like_input(W)
-    x_bar = zeros_like_input(x)
-    U_bar = zeros_like_input(U)
     # for t in range(T):  (golden_functions.py:86)
+    W_bar, x_bar, U_bar = zeros_like_input(W), zeros_like_input(x), zeros_like_input(U)
     for t_plus_one, shape_tanh, tanh, shape_W_matmul_item_h, shape_U_matmul_item_x, item_x, t, item_h_1 in reversed(_tape):
         # h[t + 1] = np.tanh(W @ h[t] + U @ x[t])  (golden_functions.py:87)
         tanh_bar = unbroadcast(np.copy(h_bar[t_plus_one]), shape_tanh)
