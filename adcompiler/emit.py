@@ -189,7 +189,7 @@ class _Emitter:
                 continue  # writing it later would read an array after an update (or a loop) changed it
             backward = i >= backward_at
             size = 1 + sum(sizes.get(x, 0) for x in op.operands if x in self.exprs.inline)
-            same_line = op.loc is not None and use.loc is not None and op.loc.line == use.loc.line
+            same_line = op.loc is not None and use.loc is not None and (op.loc.file, op.loc.line) == (use.loc.file, use.loc.line)
             if op.fn in _INLINE_ALWAYS or (
                     same_line and r.hint not in self.user_names and not r.hint.startswith("_")
                     and backward == (j >= backward_at) and (not backward or size <= _BACKWARD_EXPRESSION_OPS)):

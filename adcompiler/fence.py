@@ -13,14 +13,13 @@ from .source import Source
 _ALLOWED = (
     gast.Assign, gast.AugAssign, gast.Return, gast.Expr, gast.Pass,
     gast.If, gast.For, gast.While, gast.Break, gast.Continue, gast.IfExp, gast.BoolOp, gast.boolop,
+    gast.FunctionDef, gast.Lambda, gast.arguments,
     gast.BinOp, gast.UnaryOp, gast.Compare, gast.Call, gast.keyword, gast.Name, gast.Constant,
     gast.Attribute, gast.Subscript, gast.Slice, gast.Tuple, gast.List,
     gast.expr_context, gast.operator, gast.unaryop, gast.cmpop,
 )
 
 _ADVICE = {
-    gast.Lambda: "Define the function with `def` at module level.",
-    gast.FunctionDef: "Define helper functions at module level.",
     gast.Try: "Move the try/except outside the differentiated function.",
     gast.With: "Move the with-block outside the differentiated function.",
     gast.Global: "Pass the value as an argument and return the new value instead.",
@@ -35,7 +34,6 @@ _ADVICE = {
 }
 
 _WHAT = { gast.IfExp: "conditional expressions are", gast.While: "`while` loops are", gast.BoolOp: "`and` / `or` are",
-    gast.Lambda: "lambdas are", gast.FunctionDef: "nested functions are",
     gast.Try: "`try` statements are", gast.With: "`with` statements are",
     gast.Global: "`global` declarations are", gast.Nonlocal: "`nonlocal` declarations are",
     gast.Yield: "`yield` is", gast.YieldFrom: "`yield from` is", gast.Await: "`await` is",
@@ -44,9 +42,13 @@ _WHAT = { gast.IfExp: "conditional expressions are", gast.While: "`while` loops 
 }
 
 
-def fence(source: Source) -> Source:
-    """Raise `UnsupportedSyntaxError` at the first construct adcompiler cannot differentiate."""
-    _check_signature(source)
+def fence(source: Source, top: bool = True) -> Source:
+    """Raise `UnsupportedSyntaxError` at the first construct adcompiler cannot differentiate.
+
+    `top`: the differentiated function itself, whose parameters must all be named (a
+    function it calls may also take `*args` and keyword-only parameters)."""
+    if top:
+        _check_signature(source)
     for stmt in source.tree.body:
         for node in gast.walk(stmt):
             if not isinstance(node, _ALLOWED):
@@ -73,6 +75,11 @@ def _check_signature(source: Source) -> None:
 
 
 def _check_details(source: Source, node) -> None:
+    if isinstance(node, gast.FunctionDef) and node.decorator_list:
+        _refuse(source, node.decorator_list[0], "decorated nested functions are", "Define the function without a decorator.")
+    if isinstance(node, (gast.FunctionDef, gast.Lambda)) and (node.args.kwarg or node.args.kwonlyargs):
+        _refuse(source, node, "`**kwargs` and keyword-only parameters of nested functions are",
+                "Declare each parameter by name.")
     if isinstance(node, gast.Compare) and len(node.ops) > 1:
         _refuse(source, node, "chained comparisons are", "Write `a < b and b < c` as two comparisons.")
     if isinstance(node, gast.Assign):

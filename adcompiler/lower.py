@@ -26,7 +26,8 @@ import gast
 from . import runtime
 from .errors import InternalError, UnsupportedSyntaxError
 from .ir import Const, For, Function, If, Region, Value, While
-from .lower_expr import ExpressionLowering, Undefined, UnresolvedNameError  # noqa: F401  (re-exported)
+from .calls import CallInlining, LocalFunction
+from .lower_expr import ExpressionLowering, Undefined, UnresolvedNameError, _Static  # noqa: F401  (re-exported)
 from .normalize import EXITS, may_exit
 from .source import Source
 
@@ -69,9 +70,12 @@ class _Tail:
                             lowering.source.location(stmt))
 
 
-class _Lowering(ExpressionLowering):
+class _Lowering(ExpressionLowering, CallInlining):
     def __init__(self, source: Source):
         self.source = source
+        self.root = source  # the differentiated function's source (callees' bindings are added to it)
+        self.inlining: list = []  # the functions being inlined, innermost last
+        self.not_inlined: dict = {}  # function -> why it could not be inlined
         self.env: dict[str, object] = {}
         self.ops: list = []
         self.fresh: set[Value] = set()  # temporaries made by the current statement
@@ -131,6 +135,8 @@ class _Lowering(ExpressionLowering):
             self.for_loop(stmt)
         elif isinstance(stmt, gast.While):
             self.while_loop(stmt)
+        elif isinstance(stmt, gast.FunctionDef):
+            self.env[stmt.name] = _Static(LocalFunction(stmt, self.source, self.env), stmt.name)
         else:
             raise self.error(UnsupportedSyntaxError, stmt, f"`{type(stmt).__name__}` is not supported here")
 

@@ -17,6 +17,7 @@ import gast
 import numpy as np
 
 from . import runtime
+from .calls import LocalFunction, is_inlinable, remember_why_not_inlined
 from .errors import ADError, UnsupportedArgumentError, UnsupportedSyntaxError
 from .ir import Call, Const, If, Region, Value
 from .naming import describe, literal_hint, temp_hint
@@ -78,6 +79,8 @@ class ExpressionLowering:
         """Lower `node` to an IR operand; a static object here is an error."""
         result = self.expr(node)
         if isinstance(result, _Static):
+            if isinstance(result.obj, LocalFunction):
+                return Const(result.obj, name=result.spelling)  # passed on to a function that calls it
             if isinstance(result.obj, types.ModuleType):
                 raise self.error(UnsupportedSyntaxError, node, f"the module `{result.spelling}` cannot be used as a value",
                                  "Use one of its functions or constants instead.")
@@ -144,6 +147,12 @@ class ExpressionLowering:
             return Const(slice(*(p.value for p in parts)))
         return self.call(slice, parts, node)
 
+    def display(self, items, node):
+        """A tuple of operands (e.g. a callee's `*args`), whose elements stay known."""
+        result = self.call(runtime.make_tuple, list(items), node)
+        self.displays[result] = list(items)
+        return result
+
     def expr_Tuple(self, node):
         items = [self.operand(e) for e in node.elts]
         if all(isinstance(i, Const) and i.name is None for i in items):
@@ -159,6 +168,9 @@ class ExpressionLowering:
         result = self.call(runtime.make_list, items, node)
         self.displays[result] = items
         return result
+
+    def expr_Lambda(self, node):
+        return _Static(LocalFunction(node, self.source, self.env), "lambda")
 
     def expr_IfExp(self, node):
         cond = self.operand(node.test)
@@ -211,6 +223,8 @@ class ExpressionLowering:
                 node_args = node.args
         else:
             callee = self.expr(node.func)
+            if isinstance(callee, Const) and (callable(callee.value) or isinstance(callee.value, LocalFunction)):
+                callee = _Static(callee.value, callee.name or getattr(callee.value, "__name__", "function"))
             if not isinstance(callee, _Static):
                 raise self.error(UnsupportedSyntaxError, node.func, "only named functions can be called here")
             fn = callee.obj
@@ -218,6 +232,14 @@ class ExpressionLowering:
             spelling = callee.spelling
         args += [self.operand(a) for a in node_args]
         kwargs = {k.arg: self.operand(k.value) for k in node.keywords}
+        if is_inlinable(fn) and rule_for(fn) is None:
+            result = self.user_call(fn, args, kwargs, node, spelling)
+            if result is not None:
+                return result
+            if isinstance(fn, LocalFunction):
+                raise self.error(UnsupportedSyntaxError, node, f"`{spelling}` cannot be differentiated: "
+                                 f"{self.not_inlined.get(fn)}")
+            remember_why_not_inlined(fn, self.not_inlined.get(fn))
         args, kwargs = self.bind(fn, args, kwargs, node)
         result = self.call(fn, args, node, kwargs)
         if isinstance(node.func, gast.Name):  # generated code calls it by the user's name

@@ -61,6 +61,13 @@ class _Desugar(gast.NodeTransformer):
         return None
 
 
+def normalize_body(stmts) -> list:
+    """A nested function's body with its exits moved to tail position (see the module docstring)."""
+    taken = {n.id for s in stmts for n in gast.walk(s) if isinstance(n, gast.Name)}
+    flags = _Flags({kind: _fresh_name(kind, taken) for kind in ("_returned", "_retval", "_broke")})
+    return flags.block(copy.deepcopy(stmts), in_loop=False)
+
+
 def _fresh_name(base: str, taken: set) -> str:
     name, n = base, 1
     while name in taken:

@@ -53,6 +53,7 @@ from . import runtime
 from .activity import analyse
 from .errors import ADError, MissingRuleError, UnsupportedArgumentError
 from .aliasing import UPDATES, VIEWS
+from .calls import why_not_inlined
 from .ir import Call, Const, For, Function, If, Region, Value, While, free_values, substitute
 from .optimize import without_dead_ops
 from .naming import describe
@@ -211,8 +212,10 @@ class _Sweep:
         rule = rule_for(op.fn)
         name = describe(op.fn) if op.fn_name is None else op.fn_name
         if rule is None:
+            why = why_not_inlined(op.fn)
             raise MissingRuleError(
-                f"`{name}` has no derivative rule, and a differentiated value flows into it",
+                f"`{name}` has no derivative rule, and a differentiated value flows into it"
+                + (f"; it could not be inlined: {why}" if why else ""),
                 op.loc,
                 f"Register one with `@adcompiler.adjoint({name})`, or wrap the argument in "
                 f"`adcompiler.stop_gradient(...)` if no gradient should flow through it.",

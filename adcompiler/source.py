@@ -48,17 +48,17 @@ class Source:
                 value = cell.cell_contents
             except ValueError:  # the cell is not filled yet
                 return _MISSING
-            self.bindings[name] = ("cell", cell, value)
+            self.bindings[(id(cell), name)] = ("cell", cell, name, value)
             return value
         if name in self.fn.__globals__:
             value = self.fn.__globals__[name]
-            self.bindings[name] = ("global", self.fn.__globals__, value)
+            self.bindings[(id(self.fn.__globals__), name)] = ("global", self.fn.__globals__, name, value)
             return value
         return getattr(builtins, name, _MISSING)
 
     def bindings_unchanged(self) -> bool:
         """True while every free name still denotes the object it denoted at compile time."""
-        for name, (kind, where, value) in self.bindings.items():
+        for kind, where, name, value in self.bindings.values():
             now = where.cell_contents if kind == "cell" else where.get(name, _MISSING)
             if now is not value:
                 return False
