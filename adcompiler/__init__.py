@@ -10,6 +10,7 @@
     print(loss.source)   # ... which you can read
 """
 from . import rules  # noqa: F401  (fills the rule table)
+from .adjoints import adjoint
 from .api import grad, value_and_grad, vjp
 from .checks import check_grads
 from .errors import (
@@ -22,12 +23,12 @@ from .errors import (
     UnsupportedSyntaxError,
     WrtError,
 )
-from .runtime import stop_gradient
+from .runtime import no_grad, stop_gradient
 
 __version__ = "0.1.0"
 
 __all__ = [
     "ADError", "InternalError", "MissingRuleError", "NonScalarOutputError", "RuleError",
     "UnsupportedArgumentError", "UnsupportedSyntaxError", "WrtError",
-    "check_grads", "grad", "stop_gradient", "value_and_grad", "vjp",
+    "adjoint", "check_grads", "grad", "no_grad", "stop_gradient", "value_and_grad", "vjp",
 ]

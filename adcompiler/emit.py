@@ -212,6 +212,8 @@ class _Emitter:
             elif isinstance(op, Call):
                 expression = ast.unparse(self.exprs.call(op))
                 target = self._name(op.results[0], scope, i, strict=False, preferred=scope.preferred.get(op.results[0]))
+                if op.fn is runtime.stop_gradient and target == self.exprs.text(op.args[0]):
+                    continue  # `x = stop_gradient(x)` after a no_grad block: nothing to write
                 if target != expression:  # a rename that kept its name needs no statement
                     self.line(f"{indent}{target} = {expression}")
             elif isinstance(op, If):

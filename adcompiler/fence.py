@@ -13,7 +13,7 @@ from .source import Source
 _ALLOWED = (
     gast.Assign, gast.AugAssign, gast.Return, gast.Expr, gast.Pass,
     gast.If, gast.For, gast.While, gast.Break, gast.Continue, gast.IfExp, gast.BoolOp, gast.boolop,
-    gast.FunctionDef, gast.Lambda, gast.arguments,
+    gast.FunctionDef, gast.Lambda, gast.arguments, gast.With, gast.withitem,
     gast.BinOp, gast.UnaryOp, gast.Compare, gast.Call, gast.keyword, gast.Name, gast.Constant,
     gast.Attribute, gast.Subscript, gast.Slice, gast.Tuple, gast.List,
     gast.expr_context, gast.operator, gast.unaryop, gast.cmpop,
@@ -21,7 +21,6 @@ _ALLOWED = (
 
 _ADVICE = {
     gast.Try: "Move the try/except outside the differentiated function.",
-    gast.With: "Move the with-block outside the differentiated function.",
     gast.Global: "Pass the value as an argument and return the new value instead.",
     gast.Nonlocal: "Pass the value as an argument and return the new value instead.",
     gast.Yield: "Generators cannot be differentiated; return a value instead.",
@@ -34,7 +33,7 @@ _ADVICE = {
 }
 
 _WHAT = { gast.IfExp: "conditional expressions are", gast.While: "`while` loops are", gast.BoolOp: "`and` / `or` are",
-    gast.Try: "`try` statements are", gast.With: "`with` statements are",
+    gast.Try: "`try` statements are",
     gast.Global: "`global` declarations are", gast.Nonlocal: "`nonlocal` declarations are",
     gast.Yield: "`yield` is", gast.YieldFrom: "`yield from` is", gast.Await: "`await` is",
     gast.ListComp: "list comprehensions are", gast.GeneratorExp: "generator expressions are",

@@ -135,10 +135,32 @@ class _Lowering(ExpressionLowering, CallInlining):
             self.for_loop(stmt)
         elif isinstance(stmt, gast.While):
             self.while_loop(stmt)
+        elif isinstance(stmt, gast.With):
+            self.no_grad_block(stmt)
         elif isinstance(stmt, gast.FunctionDef):
             self.env[stmt.name] = _Static(LocalFunction(stmt, self.source, self.env), stmt.name)
         else:
             raise self.error(UnsupportedSyntaxError, stmt, f"`{type(stmt).__name__}` is not supported here")
+
+    def no_grad_block(self, stmt) -> None:
+        """`with adcompiler.no_grad():` — what the block assigns carries no gradient after it."""
+        item = stmt.items[0] if len(stmt.items) == 1 else None
+        maker = self.expr(item.context_expr.func) if item and isinstance(item.context_expr, gast.Call) else None
+        if getattr(maker, "obj", None) is not runtime.no_grad or item.optional_vars is not None:
+            raise self.error(UnsupportedSyntaxError, stmt, "`with` statements are not supported by adcompiler, "
+                             "except `with adcompiler.no_grad():`",
+                             "Move the with-block outside the differentiated function.")
+        if may_exit(stmt.body):
+            raise self.error(UnsupportedSyntaxError, stmt, "`return`, `break` and `continue` inside "
+                             "`with adcompiler.no_grad():` are not supported", "Move them after the block.")
+        for s in stmt.body:
+            self.fresh = set()
+            self.statement(s)
+        for name in sorted(_names_assigned(stmt.body)):
+            if isinstance(self.env.get(name), Value):
+                self.fresh = set()
+                stopped = self.call(runtime.stop_gradient, [self.env[name]], stmt)
+                self.env[name] = self.named(stopped, name)
 
     def tail_if(self, stmt, tail: _Tail) -> tuple:
         cond = self.operand(stmt.test)

@@ -35,9 +35,17 @@ COMPARE = {
     gast.Lt: operator.lt, gast.LtE: operator.le, gast.Gt: operator.gt, gast.GtE: operator.ge,
     gast.Eq: operator.eq, gast.NotEq: operator.ne,
 }
-ARRAY_ATTRIBUTES = {"T": np.transpose, "shape": np.shape, "ndim": np.ndim, "size": np.size}
-ARRAY_METHODS = {"sum": np.sum, "mean": np.mean, "dot": np.dot, "reshape": np.reshape,
-                 "transpose": np.transpose}
+ARRAY_ATTRIBUTES = {"T": np.transpose, "shape": np.shape, "ndim": np.ndim, "size": np.size,
+                    "dtype": runtime.dtype_of, "real": np.real}
+# x.method(...) is lowered as function(x, ...)
+ARRAY_METHODS = {
+    "sum": np.sum, "mean": np.mean, "max": np.max, "min": np.min, "prod": np.prod, "std": np.std,
+    "var": np.var, "cumsum": np.cumsum, "cumprod": np.cumprod, "dot": np.dot, "reshape": np.reshape,
+    "transpose": np.transpose, "flatten": np.ravel, "ravel": np.ravel, "astype": runtime.astype,
+    "copy": np.copy, "clip": np.clip, "squeeze": np.squeeze, "conj": np.conj, "conjugate": np.conj,
+    "round": np.round, "argmax": np.argmax, "argmin": np.argmin, "argsort": np.argsort,
+    "any": np.any, "all": np.all, "trace": np.trace, "diagonal": np.diagonal, "swapaxes": np.swapaxes,
+}
 _FOLDABLE = set(BINARY.values()) | set(UNARY.values()) | set(COMPARE.values())
 _SCALARS = (int, float, complex, bool, str, bytes, type(None), type(Ellipsis), np.generic)
 

@@ -239,7 +239,7 @@ class _Sweep:
                 raise UnsupportedArgumentError(
                     f"the derivative of `{describe(op.fn)}` does not handle the keyword argument `{key}=`",
                     op.loc, "Remove the argument, or compute the result another way.")
-            if not isinstance(value, Const) or value.name is not None:
+            if not isinstance(value, Const) or value.name is not None and isinstance(value.value, np.ndarray):
                 raise UnsupportedArgumentError(
                     f"`{key}=` of `{describe(op.fn)}` must be a constant written in the source",
                     op.loc, f"Write the value of `{key}` literally, e.g. `{key}=0`.")

@@ -40,6 +40,29 @@ def unbroadcast(g, like):
     return g if np.shape(g) == shape else np.broadcast_to(g, shape)
 
 
+def astype(x, dtype):
+    """`x.astype(dtype)`."""
+    return np.asarray(x).astype(dtype)
+
+
+def dtype_of(x):
+    """`x.dtype`, also for Python scalars."""
+    return np.result_type(x)
+
+
+class no_grad:
+    """`with adcompiler.no_grad():` — values computed inside carry no gradient.
+
+    Outside compiled code it does nothing, so the function runs as plain Python too.
+    """
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
 def rename(x):
     """Identity: generated code spells it `y = x`, giving an adjoint its own name."""
     return x

@@ -183,6 +183,22 @@ defvjp(runtime.add_at, lambda g, ans, x, index, value: g, None,
 defjvp(runtime.add_at, lambda t, ans, x, index, value: t, None,
        lambda t, ans, x, index, value: add_at(np.zeros_like(ans), index, t))
 
+# ---------------------------------------------------------------- conversions
+
+defvjp(np.copy, lambda g, ans, x: g)
+defjvp(np.copy, lambda t, ans, x: t)
+defvjp(builtins.float, lambda g, ans, x: g)
+defjvp(builtins.float, lambda t, ans, x: t)
+
+
+def _float_dtype(dtype) -> bool:
+    return np.issubdtype(np.dtype(dtype), np.floating)
+
+
+# a cast to a float type passes the gradient; a cast to an integer type has none
+defvjp(runtime.astype, lambda g, ans, x, dtype: g if _float_dtype(dtype) else None, params=("dtype",))
+defjvp(runtime.astype, lambda t, ans, x, dtype: t if _float_dtype(dtype) else 0.0 * t)
+
 # ---------------------------------------------------------------- no derivative
 
 nondiff(
@@ -193,5 +209,6 @@ nondiff(
     np.shape, np.ndim, np.size, np.zeros, np.ones, np.full, np.empty, np.eye, np.arange,
     np.linspace, np.zeros_like, np.ones_like, np.full_like, np.empty_like,
     builtins.len, builtins.int, builtins.bool, builtins.range, builtins.slice,
-    math.floor, math.ceil, runtime.stop_gradient,
+    math.floor, math.ceil, runtime.stop_gradient, runtime.dtype_of, builtins.isinstance, builtins.round,
+    np.any, np.all,
 )
