@@ -1,77 +1,26 @@
-"""The public entry points: `grad`, `value_and_grad`, `vjp`, `stop_gradient`.
+"""The public entry points: `grad`, `value_and_grad`, `vjp`.
 
-`compile_gradient` is the pipeline, one stage per line. It runs when `grad` is applied,
-so that errors the source alone decides are raised there; a function that names a
-helper defined later in its module is compiled on its first call instead. The result
-is cached per function, `wrt`, `retain` and layout; a call first checks that no free
-name of the function was rebound since (and compiles again if one was).
+Applying `grad` runs the front end of the pipeline (`pipeline.front_end`) and a first
+reverse pass, so that errors the source alone decides are raised there; a function
+that names a helper defined later in its module is checked on its first call instead.
+Each call then runs the variant compiled for its argument signature (Python float or
+array, dtype, which dimensions are 1; see `abstract`), compiling it the first time.
+Variants are cached per function, `wrt`, `retain` and layout, and compiled again if a
+global name the function uses is rebound.
 """
 from __future__ import annotations
 
 import functools
 import inspect
-import os
-import sys
-from dataclasses import dataclass
 
-import gast
 import numpy as np
 
-from .aliasing import check_updates
-from .emit import emit
-from .compile import load
+from . import abstract
 from .errors import ADError, NonScalarOutputError, WrtError
-from .fence import fence
-from .lower import UnresolvedNameError, lower
-from .normalize import normalize
-from .optimize import eliminate_dead_code
-from .reverse import Request, find_named, reverse
+from .lower import UnresolvedNameError
+from .pipeline import STAGES, Compiled, cached_front_end, cached_gradient, clear_caches  # noqa: F401
+from .reverse import Request, reverse
 from .source import Source, parse
-from .verify import verify
-
-STAGES = ("parse", "lower", "reverse", "optimize", "emit")
-
-
-@dataclass(frozen=True)
-class Compiled:
-    function: object  # the generated Python function
-    source: str  # its text
-    graph: object  # the primal IR
-    adjoint: object  # the IR of the generated function
-    origin: Source  # for rebinding checks and error locations
-
-
-def compile_gradient(fn, request: Request, layout: str, dump=None) -> Compiled:
-    """The pipeline: parse, fence, normalise, lower, reverse, optimise, emit, compile."""
-    show = _dumper(dump)
-    source = parse(fn)
-    show("parse", gast.dump(source.tree, indent=2))
-    source = normalize(fence(source))
-    primal = verify(lower(source))
-    check_updates(primal)
-    show("lower", primal)
-    _check_retained(primal, request, source)
-    suffix = "_vjp" if layout == "closure" else "_grad"
-    names = _user_names(source)
-    adjoint = verify(reverse(primal, request, primal.name + suffix, names))
-    show("reverse", adjoint)
-    adjoint = verify(eliminate_dead_code(adjoint))
-    show("optimize", adjoint)
-    emitted = emit(adjoint, layout, names)
-    show("emit", emitted.source)
-    return Compiled(load(emitted), emitted.source, primal, adjoint, source)
-
-
-_CACHE: dict = {}
-
-
-def _compiled(fn, request: Request, layout: str, dump) -> Compiled:
-    key = (fn, request, layout)
-    hit = _CACHE.get(key)
-    if hit is None or not hit.origin.bindings_unchanged():
-        hit = _CACHE[key] = compile_gradient(fn, request, layout, dump)
-    return hit
-
 
 class Gradient:
     """A compiled derivative of a function. Call it as you would call the function."""
@@ -85,22 +34,31 @@ class Gradient:
         self._nparams = len(self._signature.parameters)
         self.request = _request(fn, self._signature, wrt, retain)
         self._layout = "closure" if mode == "vjp" else "flat"
-        self._current: Compiled | None = None
+        self._variants: dict = {}  # argument signature -> Compiled
+        self._last: Compiled | None = None
         try:
-            self._current = _compiled(fn, self.request, self._layout, dump)
+            front = cached_front_end(fn, self.request, dump)
+            reverse(front.primal, self.request, front.primal.name, front.names)  # errors, now
         except UnresolvedNameError:
-            pass  # a name the function uses is not defined yet: compile on the first call
+            pass  # a name the function uses is not defined yet: check on the first call
+
+    def variant(self, signature=None) -> Compiled:
+        """The compiled code for arguments of this signature (None: for any arguments)."""
+        compiled = self._variants.get(signature)
+        if compiled is None or not compiled.origin.bindings_unchanged():
+            compiled = self._variants[signature] = cached_gradient(
+                self.fn, self.request, self._layout, self._dump, signature)
+        self._last = compiled
+        return compiled
 
     @property
     def compiled(self) -> Compiled:
-        current = self._current
-        if current is None or not current.origin.bindings_unchanged():
-            current = self._current = _compiled(self.fn, self.request, self._layout, self._dump)
-        return current
+        """The variant last called (or, before any call, the one for any arguments)."""
+        return self._last if self._last is not None else self.variant(None)
 
     @property
     def source(self) -> str:
-        """The generated Python source of this derivative."""
+        """The generated Python source of this derivative (of the variant last called)."""
         return self.compiled.source
 
     @property
@@ -109,11 +67,15 @@ class Gradient:
         return self.compiled.graph
 
     def __call__(self, *args, **kwargs):
-        compiled = self.compiled
         if kwargs or len(args) != self._nparams:
             bound = self._signature.bind(*args, **kwargs)
             bound.apply_defaults()
             args = bound.args
+        signature = abstract.signature(args)
+        compiled = self._variants.get(signature)
+        if compiled is None or not compiled.origin.bindings_unchanged():
+            compiled = self.variant(signature)
+        self._last = compiled
         for i in self.request.wrt:
             _check_differentiable(args[i], i, self.fn)
         if self.mode == "vjp":
@@ -202,13 +164,6 @@ def _request(fn, signature, wrt, retain) -> Request:
     return Request(tuple(indices), retain, tuple_wrt)
 
 
-def _check_retained(primal, request: Request, source: Source) -> None:
-    for name in request.retain:
-        if find_named(primal, name) is None:
-            raise WrtError(f"retain={name!r}: the function assigns no variable of that name",
-                           source.location(source.tree), "Name a variable the function assigns.")
-
-
 def _retained(request: Request, retained) -> dict:
     return dict(zip(request.retain, map(_fresh, retained[0])))
 
@@ -255,25 +210,3 @@ def _def_location(fn):
 
 def _return_location(source: Source):
     return source.location(source.tree.body[-1])
-
-
-def _user_names(source: Source) -> set:
-    names = {a.id for a in source.tree.args.args}
-    names.update(n.id for n in gast.walk(source.tree) if isinstance(n, gast.Name))
-    return names
-
-
-def _dumper(dump):
-    wanted = dump if dump is not None else os.environ.get("ADCOMPILER_DUMP", "")
-    if wanted is True or wanted == "all":
-        stages = set(STAGES)
-    elif isinstance(wanted, str):
-        stages = {s.strip() for s in wanted.split(",") if s.strip()}
-    else:
-        stages = set(wanted or ())
-
-    def show(stage: str, thing) -> None:
-        if stage in stages:
-            print(f"--- adcompiler: after {stage} ---\n{thing}", file=sys.stderr)
-
-    return show

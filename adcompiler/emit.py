@@ -44,8 +44,9 @@ class Emitted:
     name: str
 
 
-def emit(fn: Function, layout: str = "flat", user_names=()) -> Emitted:
-    return _Emitter(fn, layout, set(user_names)).run()
+def emit(fn: Function, layout: str = "flat", user_names=(), types=None) -> Emitted:
+    """`types`: what is known of the values (see `abstract`); numbers then use `math`."""
+    return _Emitter(fn, layout, set(user_names), types or {}).run()
 
 
 class _Scope:
@@ -68,12 +69,12 @@ class _Scope:
 
 
 class _Emitter:
-    def __init__(self, fn: Function, layout: str, user_names: set):
+    def __init__(self, fn: Function, layout: str, user_names: set, types: dict):
         self.fn = fn
         self.layout = layout
         self.user_names = user_names
         self.namer = Namer(claimable=user_names)
-        self.exprs = Expressions(self.namer)
+        self.exprs = Expressions(self.namer, types)
         self.by_hint: dict[str, list[str]] = {}
         self.lines: list[str] = []
         self.backward_at = len(fn.body.ops) if fn.backward_at is None else fn.backward_at

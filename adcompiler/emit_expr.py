@@ -16,6 +16,7 @@ import types
 import numpy as np
 
 from . import runtime
+from .abstract import MATH_EQUIVALENTS, Scalar
 from .errors import InternalError
 from .ir import Call, Const, Value
 from .naming import Namer, module_path
@@ -36,8 +37,9 @@ _MODULE_NAMES = {"numpy": "np", "math": "math"}
 class Expressions:
     """Builds expressions; `names` maps values to their names, `inline` to the op written in place."""
 
-    def __init__(self, namer: Namer):
+    def __init__(self, namer: Namer, types: dict | None = None):
         self.namer = namer
+        self.types = types or {}
         self.names: dict = namer.names
         self.inline: dict = {}  # value -> the Call op written where the value is read
         self.namespace: dict = {}
@@ -123,8 +125,16 @@ class Expressions:
             return self.operand(args[0])
         if fn is np.transpose and len(args) == 1 and not op.kwargs:
             return ast.Attribute(self.operand(args[0]), "T")
+        if fn in MATH_EQUIVALENTS and not op.kwargs and all(self._is_number(a) for a in args):
+            return ast.Call(self.callee(MATH_EQUIVALENTS[fn]), [self.operand(a) for a in args], [])
         keywords = [ast.keyword(k, self.operand(v)) for k, v in op.kwargs]
         return ast.Call(self.callee(fn, op.fn_name), [self.operand(a) for a in args], keywords)
+
+    def _is_number(self, operand) -> bool:
+        """Whether `operand` is known to be a Python number (then `math` serves it faster)."""
+        if isinstance(operand, Const):
+            return operand.name is None and isinstance(operand.value, (int, float)) and not isinstance(operand.value, bool)
+        return isinstance(self.types.get(operand), Scalar)
 
     def text(self, x) -> str:
         return ast.unparse(self.operand(x))

@@ -49,7 +49,7 @@ import operator
 import numpy as np
 from dataclasses import dataclass
 
-from . import runtime
+from . import abstract, runtime
 from .activity import analyse
 from .errors import ADError, MissingRuleError, UnsupportedArgumentError
 from .aliasing import UPDATES, VIEWS
@@ -74,16 +74,20 @@ class Request:
     tuple_wrt: bool = False  # return the gradients as a tuple even for one parameter
 
 
-def reverse(fn: Function, request: Request, name: str, user_names=frozenset()) -> Function:
+def reverse(fn: Function, request: Request, name: str, user_names=frozenset(), types=None) -> Function:
+    """`types`: what is known of the primal values (`abstract.infer`); the dict is extended
+    with what becomes known of the values the reverse pass makes."""
     output = fn.returns[0]
     wrt = [fn.params[i] for i in request.wrt]
     retained = [find_named(fn, n) for n in request.retain]
+    types = {} if types is None else types
     context = _Context(analyse(fn, wrt + retained, [output]), ShapeClasses(fn), frozenset(user_names),
-                       _tuple_valued(fn.body))
+                       _tuple_valued(fn.body), types)
     sweep = _Sweep(context, {})
     seed = Value(f"{output.hint if isinstance(output, Value) else 'out'}_bar")
     if isinstance(output, Value):
         sweep.adjoints[output] = seed
+        context.typed(seed, output)
     sweep.run(fn.body.ops)
     grads = [sweep.adjoint_or_zeros(p) for p in wrt]
     results = [output, sweep.tuple_of(grads, fn.loc) if request.tuple_wrt else grads[0]]
@@ -121,10 +125,24 @@ class _Context:
     shapes: ShapeClasses
     user_names: frozenset
     tuples: set  # values known to hold tuples or lists
+    types: dict  # value -> abstract value (see `abstract`)
     replacements: dict = dataclasses.field(default_factory=dict)  # id(forward op) -> op with tape
 
     def forward(self, ops) -> tuple:
         return tuple(self.replacements.get(id(op), op) for op in ops)
+
+    def typed(self, new: Value, like) -> Value:
+        """`new`, known to be of the same kind as `like` (an adjoint is shaped like its primal)."""
+        av = abstract.value_of(self.types, like)
+        if av is not None and av != "range":
+            self.types[new] = av
+        return new
+
+    def symbol(self, operand):
+        """How a rule sees an operand: a symbol for values and named globals, the literal otherwise."""
+        if isinstance(operand, Value) or (isinstance(operand, Const) and operand.name is not None):
+            return Symbol(operand, abstract.value_of(self.types, operand))
+        return operand.value
 
 
 def _tuple_valued(region: Region) -> set:
@@ -184,22 +202,45 @@ class _Sweep:
         active = [i for i, a in enumerate(op.args) if a in self.varied]
         rule = self._rule(op, active)
         params = self._params(op, rule)
+        symbol = self.context.symbol
         if isinstance(g, TupleAdjoint):
-            cotangent = tuple(None if x is None else _symbolic(x) for x in g.as_tuple(rule.length))
+            cotangent = tuple(None if x is None else symbol(x) for x in g.as_tuple(rule.length))
         else:
-            cotangent = _symbolic(g)
+            cotangent = symbol(g)
         if op.fn is runtime.setitem:
             active.reverse()  # read the value's cotangent before zeroing it in place (numpy_rules)
         for i in active:
-            with Recorder(op.loc) as recorder, _located(op.loc):
-                contribution = rule.vjps[i](cotangent, Symbol(result), *map(_symbolic, op.args), **params)
-                if rule.unbroadcast and self.context.shapes.broadcasts_to(op, i):
-                    like = _shape_of(op.args[i]) if self.in_loop else _symbolic(op.args[i])
-                    contribution = record(runtime.unbroadcast, contribution, like)
+            with Recorder(op.loc, self.context.types) as recorder, _located(op.loc):
+                contribution = rule.vjps[i](cotangent, symbol(result), *map(symbol, op.args), **params)
+                if rule.unbroadcast:
+                    contribution = self._unbroadcast(contribution, op, i)
                 contribution = _operand_or_tuple(contribution)
             self.ops += recorder.ops
             fresh = bool(recorder.ops) and recorder.ops[-1].results[0] is contribution
             self.accumulate(op.args[i], contribution, fresh, op.loc)
+
+    def _unbroadcast(self, contribution, op: Call, i: int):
+        """Sum a cotangent of the op's result back to the shape of its argument `i`:
+        at compile time where shapes are known, else at run time."""
+        types, arg = self.context.types, op.args[i]
+        plan = abstract.unbroadcast_plan(abstract.value_of(types, arg), abstract.value_of(types, op.results[0]))
+        if isinstance(contribution, Symbol) and contribution.is_number:
+            return contribution
+        if plan == ():
+            return contribution
+        if plan == ("scalar",):
+            return np.sum(contribution)
+        if plan is not None:
+            leading, kept = plan
+            if leading:
+                contribution = np.sum(contribution, axis=leading if len(leading) > 1 else leading[0])
+            if kept:
+                contribution = np.sum(contribution, axis=kept if len(kept) > 1 else kept[0], keepdims=True)
+            return contribution
+        if not self.context.shapes.broadcasts_to(op, i):
+            return contribution
+        like = _shape_of(arg, self.context) if self.in_loop else self.context.symbol(arg)
+        return record(runtime.unbroadcast, contribution, like)
 
     def _item(self, g, i: int, loc):
         if isinstance(g, TupleAdjoint):
@@ -264,13 +305,13 @@ class _Sweep:
         elif old is None and fresh:
             self.adjoints[target] = self._named(contribution, name)
         elif old is None and isinstance(contribution, Value) and target.hint in self.context.user_names:
-            alias = Value(name, loc)  # the user's variable gets its own adjoint name
+            alias = self.context.typed(Value(name, loc), contribution)  # the user's variable gets its own adjoint name
             self.ops.append(Call((alias,), runtime.rename, (contribution,), (), loc))
             self.adjoints[target] = alias
         elif old is None:
             self.adjoints[target] = contribution
         else:
-            total = Value(name, loc)
+            total = self.context.typed(Value(name, loc), target)
             self.ops.append(Call((total,), operator.add, (old, contribution), (), loc))
             self.adjoints[target] = total
 
@@ -299,7 +340,7 @@ class _Sweep:
     def _named(self, contribution: Value, name: str) -> Value:
         """Name the value just recorded after the adjoint it becomes."""
         op = self.ops[-1]
-        named = Value(name, contribution.loc)
+        named = self.context.typed(Value(name, contribution.loc), contribution)
         self.ops[-1] = dataclasses.replace(op, results=(named,))
         return named
 
@@ -314,7 +355,7 @@ class _Sweep:
         if adjoint is not None:
             return adjoint
         loc = loc or value.loc
-        zeros = Value(f"{value.hint}_bar", loc)
+        zeros = self.context.typed(Value(f"{value.hint}_bar", loc), value)
         self.ops.append(Call((zeros,), runtime.zeros_like_input, (value,), (), loc))
         self.adjoints[value] = zeros
         return zeros
@@ -356,7 +397,7 @@ class _Sweep:
             forward.append(dataclasses.replace(branch, ops=self.context.forward(branch.ops)))
         forward_if, backward = _export(op, forward, backward)
         self.context.replacements[id(op)] = forward_if
-        results = tuple(Value(f"{v.hint}_bar", op.loc) for v in touched)
+        results = tuple(self.context.typed(Value(f"{v.hint}_bar", op.loc), v) for v in touched)
         self.ops.append(If(results, op.cond, backward[0], backward[1], op.loc))
         self.adjoints.update(zip(touched, results))
 
@@ -368,9 +409,10 @@ class _Sweep:
         if all(self.adjoints.get(op.results[j]) is None for j in active):
             return
         loc = op.loc
-        carried_bars = [Value(f"{carried[j].hint}_bar", loc) for j in active]
+        typed = self.context.typed
+        carried_bars = [typed(Value(f"{carried[j].hint}_bar", loc), carried[j]) for j in active]
         outer = [v for v in _outer_reads(op) if v in self.varied and v not in self.context.tuples]
-        outer_bars = [Value(f"{v.hint}_bar", loc) for v in outer]
+        outer_bars = [typed(Value(f"{v.hint}_bar", loc), v) for v in outer]
         sweep = _Sweep(self.context, dict(zip(outer, outer_bars)), in_loop=True)
         for j, bar in zip(active, carried_bars):
             sweep.accumulate(op.body.yields[j], bar, False, loc)
@@ -387,7 +429,7 @@ class _Sweep:
         inits = [self.adjoint_or_zeros(op.results[j], loc) for j in active] + \
                 [self.adjoint_or_zeros(outer[k], loc) for k in touched]
         if record:
-            targets = [Value(v.hint, loc) for v in record]
+            targets = [typed(Value(v.hint, loc), v) for v in record]
             forward_op, tape = _with_tape(op, forward_body, record, loc)
             iterable = Value("reversed_tape", loc)
             self.ops.append(Call((iterable,), reversed, (tape,), (), loc))
@@ -399,8 +441,8 @@ class _Sweep:
             self.ops.append(Call((iterable,), range, (count,), (), loc))
         self.context.replacements[id(op)] = forward_op
         params = tuple(targets) + tuple(carried_bars) + tuple(outer_bars[k] for k in touched)
-        results = tuple(Value(f"{carried[j].hint}_bar", loc) for j in active) + \
-            tuple(Value(f"{outer[k].hint}_bar", loc) for k in touched)
+        results = tuple(typed(Value(f"{carried[j].hint}_bar", loc), carried[j]) for j in active) + \
+            tuple(typed(Value(f"{outer[k].hint}_bar", loc), outer[k]) for k in touched)
         body = Region(params, body.ops, body.yields)
         self.ops.append(For(results, iterable, tuple(inits), body, loc, ntargets=len(targets)))
         for k, result in zip(touched, results[len(active):]):
@@ -528,15 +570,8 @@ def _is_literal(x) -> bool:
     return not isinstance(x, (Symbol, Value, tuple))
 
 
-def _shape_of(operand):
+def _shape_of(operand, context):
     """What `unbroadcast` needs to know of an operand: its shape (or the literal itself)."""
     if isinstance(operand, Const) and operand.name is None:
         return operand.value
-    return record(np.shape, _symbolic(operand))
-
-
-def _symbolic(operand):
-    """How a rule sees an operand: a symbol for values and named globals, the literal otherwise."""
-    if isinstance(operand, Value) or (isinstance(operand, Const) and operand.name is not None):
-        return Symbol(operand)
-    return operand.value
+    return record(np.shape, context.symbol(operand))

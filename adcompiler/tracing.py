@@ -14,6 +14,7 @@ import threading
 
 import numpy as np
 
+from . import abstract
 from .errors import InternalError
 from .ir import Call, Const, Value
 from .naming import literal_hint, temp_hint
@@ -23,11 +24,16 @@ _state = threading.local()
 
 
 class Recorder:
-    """Collects the ops that symbols record, all tagged with one source location."""
+    """Collects the ops that symbols record, all tagged with one source location.
 
-    def __init__(self, loc=None):
+    `types` maps values to what is known of them (see `abstract`); the recorder adds
+    the abstract value of each result it records, so that rules can ask `x.ndim`.
+    """
+
+    def __init__(self, loc=None, types=None):
         self.loc = loc
         self.ops: list[Call] = []
+        self.types = {} if types is None else types
 
     def __enter__(self):
         self._outer = getattr(_state, "recorder", None)
@@ -43,7 +49,10 @@ class Recorder:
         hint = hint or temp_hint(fn, [_hint_of(o) for o in operands])
         result = Value(hint, self.loc)
         self.ops.append(Call((result,), fn, operands, kw, self.loc))
-        return Symbol(result)
+        av = abstract.transfer(fn, [abstract.value_of(self.types, o) for o in operands], operands, dict(kw))
+        if av is not None:
+            self.types[result] = av
+        return Symbol(result, av)
 
 
 def record(fn, *args, **kwargs) -> "Symbol":
@@ -136,13 +145,28 @@ def _binary(fn, a, b):
 
 
 class Symbol:
-    """Stands for an IR value while a rule runs; records what is done to it."""
+    """Stands for an IR value while a rule runs; records what is done to it.
 
-    __slots__ = ("operand",)
+    `ndim` is the number of dimensions when it is known before run time, else None, and
+    `is_number` whether it is a Python number: rules may choose their form by them.
+    """
+
+    __slots__ = ("operand", "av")
     __array_priority__ = 1000  # ndarray operators defer to ours
 
-    def __init__(self, operand):
+    def __init__(self, operand, av=None):
         self.operand = operand
+        self.av = av
+
+    @property
+    def ndim(self):
+        if isinstance(self.av, abstract.Array):
+            return self.av.ndim
+        return 0 if isinstance(self.av, abstract.Scalar) else None
+
+    @property
+    def is_number(self) -> bool:
+        return isinstance(self.av, abstract.Scalar)
 
     def __repr__(self) -> str:
         return f"Symbol({self.operand!r})"
@@ -167,7 +191,8 @@ class Symbol:
     def __neg__(self):
         op = _defining_op(self)
         if op is not None and op.fn is operator.neg:  # -(-x) is x
-            return Symbol(op.args[0])
+            recorder = getattr(_state, "recorder", None)
+            return Symbol(op.args[0], abstract.value_of(recorder.types, op.args[0]))
         return record(operator.neg, self)
 
     # comparisons and logic (no derivative, but rules use them as masks)

@@ -45,7 +45,7 @@ def test_generated_source_is_deterministic(name):
     from adcompiler import api
 
     first = CASES[name]().source
-    api._CACHE.clear()
+    api.clear_caches()
     assert CASES[name]().source == first
 
 

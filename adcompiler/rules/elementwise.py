@@ -167,7 +167,7 @@ def _copysign_x(g, ans, x, y):
 
 
 def _no_slope_in_y(g, ans, x, y):
-    return zeros_like_input(y)
+    return np.zeros_like(g)  # the cotangent of the (broadcast) result's shape, as unbroadcast=True expects
 
 
 diagonal(np.copysign, _copysign_x, _no_slope_in_y, unbroadcast=True)

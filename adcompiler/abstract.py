@@ -1,0 +1,511 @@
+"""What is known about each value before the code runs: its kind, rank, dtype, and which
+of its dimensions are 1.
+
+A compiled gradient is specialised on the *signature* of its arguments (`signature`):
+Python float or int, or an array's dtype and, per dimension, whether it is 1; tuples,
+lists and dicts element by element. Sizes other than 1 are not part of it, so a new
+batch size reuses the compiled code. From the signature, `infer` propagates abstract
+values through the IR:
+
+- `Scalar("float")`: a Python number;
+- `Array(dims, dtype)`: an array (NumPy scalars are 0-d arrays); `dims` holds, per
+  axis, `ONE` (size 1), `MANY` (size other than 1) or `None` (unknown), or is `None`
+  when even the rank is unknown;
+- `Sequence(kind, items)` and `Mapping(items)`: containers;
+- `None`: unknown.
+
+The reverse pass uses them to undo broadcasting at compile time (`unbroadcast_plan`) and
+to pick the right form of a rule (`x.ndim` of a symbol); the emitter uses them to write
+`math.sin(x)` for Python floats. Whatever is unknown falls back to code that decides at
+run time, so a missing fact costs speed, never correctness.
+"""
+from __future__ import annotations
+
+import builtins
+import math
+import operator
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import runtime
+from .ir import Call, Const, For, Function, If, Region, Value
+
+ONE, MANY = "1", "n"
+
+
+@dataclass(frozen=True)
+class Scalar:
+    kind: str  # "float", "int" or "bool": a Python number
+
+
+@dataclass(frozen=True)
+class Array:
+    dims: tuple | None
+    dtype: object = None
+
+    @property
+    def ndim(self):
+        return None if self.dims is None else len(self.dims)
+
+
+@dataclass(frozen=True)
+class Sequence:
+    kind: str  # "tuple" or "list"
+    items: tuple
+
+
+@dataclass(frozen=True)
+class Mapping:
+    items: tuple  # ((key, abstract value), ...)
+
+    def get(self, key):
+        return dict(self.items).get(key)
+
+
+# ---------------------------------------------------------------- signatures
+
+
+def signature(args) -> tuple:
+    """A hashable description of the arguments, the key of a specialised variant."""
+    return tuple(_describe(a) for a in args)
+
+
+def _describe(a):
+    t = type(a)
+    if t is np.ndarray:
+        shape = a.shape
+        return ("a", a.dtype.char, len(shape)) if 1 not in shape else ("a", a.dtype.char, tuple(s == 1 for s in shape))
+    if t is float:
+        return ("f",)
+    if t is int or t is bool:
+        return ("i",)
+    if isinstance(a, np.generic):
+        return ("a", a.dtype.char, 0)
+    if t is tuple or t is list:
+        return (t.__name__, tuple(_describe(x) for x in a))
+    if t is dict:
+        return ("d", tuple((k, _describe(v)) for k, v in a.items()))
+    return ("o", t)
+
+
+def from_signature(desc):
+    """The abstract value a signature entry stands for."""
+    kind = desc[0]
+    if kind == "f":
+        return Scalar("float")
+    if kind == "i":
+        return Scalar("int")
+    if kind == "a":
+        shape = desc[2]
+        dims = (MANY,) * shape if isinstance(shape, int) else tuple(ONE if one else MANY for one in shape)
+        return Array(dims, np.dtype(desc[1]))
+    if kind in ("tuple", "list"):
+        return Sequence(kind, tuple(from_signature(d) for d in desc[1]))
+    if kind == "d":
+        return Mapping(tuple((k, from_signature(d)) for k, d in desc[1]))
+    return None
+
+
+def of_constant(value):
+    """The abstract value of a constant operand."""
+    if isinstance(value, bool):
+        return Scalar("bool")
+    if isinstance(value, int):
+        return Scalar("int")
+    if isinstance(value, float):
+        return Scalar("float")
+    if isinstance(value, (np.ndarray, np.generic)):
+        return Array(tuple(ONE if s == 1 else MANY for s in np.shape(value)), np.asarray(value).dtype)
+    if isinstance(value, tuple) and all(not isinstance(v, tuple) for v in value):
+        return Sequence("tuple", tuple(of_constant(v) for v in value))
+    return None
+
+
+# ---------------------------------------------------------------- inference
+
+
+def infer(fn: Function, params) -> dict:
+    """Abstract values of the function's values, from those of its parameters."""
+    env = {p: a for p, a in zip(fn.params, params) if a is not None}
+    _region(fn.body, env)
+    return env
+
+
+def value_of(env: dict, operand):
+    if isinstance(operand, Const):
+        return of_constant(operand.value)
+    return env.get(operand)
+
+
+def _region(region: Region, env: dict) -> None:
+    for op in region.ops:
+        if isinstance(op, Call):
+            av = transfer(op.fn, [value_of(env, a) for a in op.args], op.args,
+                          {k: v for k, v in op.kwargs})
+            if av is not None:
+                env[op.results[0]] = av
+        elif isinstance(op, If):
+            for branch in op.regions:
+                _region(branch, env)
+            for r, a, b in zip(op.results, op.then.yields, op.orelse.yields):
+                _set(env, r, join(value_of(env, a), value_of(env, b)))
+        else:
+            _loop(op, env)
+
+
+def _loop(op, env: dict) -> None:
+    n = len(op.inits)
+    carried = op.body.params[len(op.body.params) - n:]
+    if isinstance(op, For):
+        index = _iteration_value(value_of(env, op.iterable))
+        for t in op.targets:
+            _set(env, t, index if op.ntargets == 1 else None)
+    state = [value_of(env, i) for i in op.inits]
+    for _ in range(4):  # abstract values form short chains: a few rounds reach the fixed point
+        for p, a in zip(carried, state):
+            _set(env, p, a)
+        if not isinstance(op, For):
+            for p, a in zip(op.cond.params, state):
+                _set(env, p, a)
+            _region(op.cond, env)
+        _region(op.body, env)
+        new = [join(a, value_of(env, y)) for a, y in zip(state, op.body.yields)]
+        if new == state:
+            break
+        state = new
+    else:
+        state = [None] * n
+        for p in carried:
+            env.pop(p, None)
+    for r, a in zip(op.results, state):
+        _set(env, r, a)
+
+
+def _iteration_value(iterable):
+    return Scalar("int") if iterable == "range" else None
+
+
+def _set(env: dict, value, av) -> None:
+    if av is None:
+        env.pop(value, None)
+    else:
+        env[value] = av
+
+
+def join(a, b):
+    """What is known of a value that is either `a` or `b`."""
+    if a == b:
+        return a
+    if isinstance(a, Array) and isinstance(b, Array) and a.ndim is not None and a.ndim == b.ndim:
+        dims = tuple(x if x == y else None for x, y in zip(a.dims, b.dims))
+        return Array(dims, a.dtype if a.dtype == b.dtype else None)
+    if isinstance(a, Scalar) and isinstance(b, Scalar):
+        return Scalar("float") if "float" in (a.kind, b.kind) else Scalar("int")
+    return None
+
+
+# ---------------------------------------------------------------- transfer functions
+
+
+def transfer(fn, avs, operands=(), kwargs=None):
+    """The abstract value of `fn(*args)`, from those of the arguments (None: unknown)."""
+    kwargs = kwargs or {}
+    special = _SPECIAL.get(fn) if _hashable(fn) else None
+    if special is not None:
+        return special(avs, operands, kwargs)
+    if fn in _COMPARISONS or isinstance(fn, np.ufunc) and fn.__name__ in _BOOLEAN_UFUNCS:
+        return _broadcast(avs, bool_result=True)
+    if _elementwise(fn):
+        return _broadcast(avs)
+    if getattr(fn, "__module__", None) == "math":
+        return Scalar("float")
+    return None
+
+
+def _hashable(fn) -> bool:
+    try:
+        hash(fn)
+        return True
+    except TypeError:
+        return False
+
+
+def _elementwise(fn) -> bool:
+    from .rules import is_elementwise
+
+    return is_elementwise(fn)
+
+
+_COMPARISONS = {operator.lt, operator.le, operator.gt, operator.ge, operator.eq, operator.ne}
+_BOOLEAN_UFUNCS = {"less", "less_equal", "greater", "greater_equal", "equal", "not_equal",
+                   "logical_and", "logical_or", "logical_not", "logical_xor", "isnan", "isinf", "isfinite",
+                   "signbit"}
+
+
+def _broadcast(avs, bool_result: bool = False):
+    if any(a is None or isinstance(a, (Sequence, Mapping)) for a in avs):
+        return None
+    arrays = [a for a in avs if isinstance(a, Array)]
+    if not arrays:
+        if bool_result:
+            return Scalar("bool")
+        return Scalar("float") if any(a.kind == "float" for a in avs) else Scalar("int")
+    if any(a.dims is None for a in arrays):
+        return None
+    rank = max(len(a.dims) for a in arrays)
+    dims = []
+    for axis in range(rank):
+        sizes = [a.dims[axis - rank + len(a.dims)] for a in arrays if axis - rank + len(a.dims) >= 0]
+        dims.append(_broadcast_dim(sizes))
+    if bool_result:
+        dtype = np.dtype(bool)
+    else:
+        dtypes = [a.dtype for a in arrays]
+        dtype = None if None in dtypes else np.result_type(*dtypes, *[_python_type(a) for a in avs if isinstance(a, Scalar)])
+    return Array(tuple(dims), dtype)
+
+
+def _python_type(a: Scalar):
+    return {"float": 0.0, "int": 0, "bool": False}[a.kind]
+
+
+def _broadcast_dim(sizes):
+    if MANY in sizes:
+        return MANY
+    if all(s == ONE for s in sizes):
+        return ONE
+    return None
+
+
+def _axes(axis, ndim):
+    if axis is None:
+        return tuple(range(ndim))
+    axes = axis if isinstance(axis, tuple) else (axis,)
+    return tuple(sorted(a % ndim for a in axes))
+
+
+def _reduction(avs, operands, kwargs):
+    x = avs[0] if avs else None
+    axis = _const(kwargs.get("axis"), None)
+    keepdims = _const(kwargs.get("keepdims"), False)
+    if axis is _UNKNOWN or keepdims is _UNKNOWN:
+        return None
+    if isinstance(x, Scalar):
+        return Array((), np.dtype(float)) if x.kind == "float" else None
+    if not isinstance(x, Array) or x.dims is None:
+        return None
+    axes = _axes(axis, len(x.dims))
+    dims = tuple(ONE if i in axes else d for i, d in enumerate(x.dims)) if keepdims else \
+        tuple(d for i, d in enumerate(x.dims) if i not in axes)
+    return Array(dims, x.dtype)
+
+
+_UNKNOWN = object()
+
+
+def _const(operand, default):
+    if operand is None:
+        return default
+    if isinstance(operand, Const) and operand.name is None:
+        return operand.value
+    return _UNKNOWN
+
+
+def _matmul(avs, operands, kwargs):
+    a, b = (avs + [None, None])[:2]
+    if not (isinstance(a, Array) and isinstance(b, Array)) or a.dims is None or b.dims is None:
+        return None
+    if not a.dims or not b.dims:
+        return None
+    dtype = None if None in (a.dtype, b.dtype) else np.result_type(a.dtype, b.dtype)
+    if len(a.dims) == 1 and len(b.dims) == 1:
+        return Array((), dtype)
+    if len(b.dims) == 1:
+        return Array(a.dims[:-1], dtype)
+    if len(a.dims) == 1:
+        return Array(b.dims[:-2] + b.dims[-1:], dtype)
+    batch = _broadcast([Array(a.dims[:-2], dtype), Array(b.dims[:-2], dtype)])
+    return Array(batch.dims + (a.dims[-2], b.dims[-1]), dtype)
+
+
+def _dot(avs, operands, kwargs):
+    a, b = (avs + [None, None])[:2]
+    if isinstance(a, Array) and isinstance(b, Array) and a.ndim is not None and b.ndim is not None \
+            and 1 <= a.ndim <= 2 and 1 <= b.ndim <= 2:
+        return _matmul(avs, operands, kwargs)
+    return None
+
+
+def _transpose(avs, operands, kwargs):
+    x = avs[0]
+    if not isinstance(x, Array) or x.dims is None:
+        return None
+    axes = _const(kwargs.get("axes"), None)
+    if axes is _UNKNOWN:
+        return None
+    order = tuple(reversed(range(len(x.dims)))) if axes is None else tuple(a % len(x.dims) for a in axes)
+    return Array(tuple(x.dims[a] for a in order), x.dtype)
+
+
+def _reshape(avs, operands, kwargs):
+    x = avs[0]
+    shape = operands[1] if len(operands) > 1 else None
+    dtype = x.dtype if isinstance(x, Array) else None
+    if isinstance(shape, Const) and shape.name is None:
+        sizes = shape.value if isinstance(shape.value, tuple) else (shape.value,)
+        return Array(tuple(ONE if s == 1 else MANY if s != -1 else None for s in sizes), dtype)
+    sequence = avs[1] if len(avs) > 1 else None
+    if isinstance(sequence, Sequence):
+        return Array((None,) * len(sequence.items), dtype)
+    return None
+
+
+def _getitem(avs, operands, kwargs):
+    x, index = (avs + [None, None])[:2]
+    key = operands[1] if len(operands) > 1 else None
+    if isinstance(x, Sequence) and isinstance(key, Const) and isinstance(key.value, int):
+        return x.items[key.value] if -len(x.items) <= key.value < len(x.items) else None
+    if isinstance(x, Mapping) and isinstance(key, Const):
+        return x.get(key.value)
+    if not isinstance(x, Array) or x.dims is None:
+        return None
+    if isinstance(index, Scalar) and index.kind == "int":
+        items = (index,)
+    elif isinstance(key, Const) and key.name is None:
+        items = key.value if isinstance(key.value, tuple) else (key.value,)
+    elif isinstance(index, Sequence) and key is not None:
+        items = index.items
+    else:
+        return None
+    dims, axis = [], 0
+    for item in items:
+        if isinstance(item, Scalar) and item.kind == "int" or isinstance(item, int) and not isinstance(item, bool):
+            axis += 1
+        elif item is None:
+            dims.append(ONE)
+        elif isinstance(item, slice):
+            if axis >= len(x.dims):
+                return None
+            full = item == slice(None)
+            dims.append(x.dims[axis] if full else None)
+            axis += 1
+        else:
+            return None  # ellipsis, arrays, masks: left to run time
+    return Array(tuple(dims) + x.dims[axis:], x.dtype)
+
+
+def _same(avs, operands, kwargs):
+    return avs[0] if avs else None
+
+
+def _constructor(avs, operands, kwargs):
+    shape = operands[0] if operands else None
+    dtype = _const(kwargs.get("dtype"), np.dtype(float))
+    dtype = np.dtype(dtype) if dtype is not _UNKNOWN and dtype is not None else None
+    if isinstance(shape, Const) and shape.name is None:
+        sizes = shape.value if isinstance(shape.value, tuple) else (shape.value,)
+        return Array(tuple(ONE if s == 1 else MANY for s in sizes), dtype)
+    if avs and isinstance(avs[0], Sequence):
+        return Array((None,) * len(avs[0].items), dtype)
+    if avs and isinstance(avs[0], Scalar):
+        return Array((None,), dtype)
+    return None
+
+
+def _like(avs, operands, kwargs):
+    x = avs[0] if avs else None
+    if isinstance(x, Scalar):
+        return Array((), np.dtype(float))
+    return x
+
+
+def _shape(avs, operands, kwargs):
+    x = avs[0] if avs else None
+    if isinstance(x, Array) and x.dims is not None:
+        return Sequence("tuple", (Scalar("int"),) * len(x.dims))
+    if isinstance(x, Scalar):
+        return Sequence("tuple", ())
+    return None
+
+
+def _int(avs, operands, kwargs):
+    return Scalar("int")
+
+
+def _float(avs, operands, kwargs):
+    return Scalar("float")
+
+
+def _tuple(avs, operands, kwargs):
+    return Sequence("tuple", tuple(avs))
+
+
+def _list(avs, operands, kwargs):
+    return Sequence("list", tuple(avs))
+
+
+def _range(avs, operands, kwargs):
+    return "range"
+
+
+def _update(avs, operands, kwargs):
+    return avs[0] if avs else None
+
+
+def _zeros_like_input(avs, operands, kwargs):
+    x = avs[0] if avs else None
+    return x if isinstance(x, (Scalar, Array)) else None
+
+
+_SPECIAL = {
+    np.sum: _reduction, np.mean: _reduction, np.max: _reduction, np.min: _reduction, np.amax: _reduction,
+    np.amin: _reduction, np.prod: _reduction, np.std: _reduction, np.var: _reduction,
+    operator.matmul: _matmul, np.matmul: _matmul, np.dot: _dot,
+    np.transpose: _transpose, np.reshape: _reshape, operator.getitem: _getitem,
+    runtime.rename: _same, runtime.stop_gradient: _same, np.copy: _same,
+    np.zeros: _constructor, np.ones: _constructor, np.empty: _constructor,
+    np.zeros_like: _like, np.ones_like: _like, np.empty_like: _like,
+    np.shape: _shape, builtins.len: _int, np.ndim: _int, np.size: _int, builtins.int: _int,
+    builtins.float: _float, runtime.make_tuple: _tuple, runtime.make_list: _list,
+    builtins.range: _range, runtime.setitem: _update, runtime.add_at: _update,
+    runtime.zeros_like_input: _zeros_like_input,
+}
+
+
+# ---------------------------------------------------------------- undoing broadcasting
+
+
+def unbroadcast_plan(arg, result):
+    """How a cotangent of `result`'s shape goes back to `arg`'s, known at compile time:
+    `()` (nothing to do), `("scalar",)` (sum everything, for a Python number), or
+    `(leading_axes, kept_axes)` to sum; None when it can only be decided at run time."""
+    if isinstance(arg, Scalar):
+        if isinstance(result, Scalar):
+            return ()
+        return ("scalar",)
+    if not isinstance(arg, Array) or not isinstance(result, Array) or arg.dims is None or result.dims is None:
+        return None
+    extra = len(result.dims) - len(arg.dims)
+    if extra < 0:
+        return None
+    kept = []
+    for i, d in enumerate(arg.dims):
+        r = result.dims[i + extra]
+        if d == ONE and r == MANY:
+            kept.append(i)
+        elif d != r and not (d == MANY and r == MANY):
+            if d is None or r is None:
+                return None
+    if not extra and not kept:
+        return ()
+    return (tuple(range(extra)), tuple(kept))
+
+
+MATH_EQUIVALENTS = {
+    np.sin: math.sin, np.cos: math.cos, np.tan: math.tan, np.exp: math.exp, np.log: math.log,
+    np.sqrt: math.sqrt, np.tanh: math.tanh, np.sinh: math.sinh, np.cosh: math.cosh,
+    np.arcsin: math.asin, np.arccos: math.acos, np.arctan: math.atan, np.log1p: math.log1p,
+    np.expm1: math.expm1, np.fabs: math.fabs, np.absolute: builtins.abs, np.arctan2: math.atan2,
+    np.hypot: math.hypot,
+}

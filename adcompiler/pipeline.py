@@ -1,0 +1,126 @@
+"""The compiler's pipeline, one stage per line, and its caches.
+
+`front_end` runs once per function (and `retain`): parse, fence, normalise, lower,
+verify, check array updates. `compile_gradient` runs once per function, `wrt`, layout
+and argument signature: infer what is known of each value, reverse, remove dead code,
+emit, compile. A `dump` switch (argument or `ADCOMPILER_DUMP`) prints the program
+after the named stages.
+"""
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+
+import gast
+
+from . import abstract
+from .aliasing import check_updates
+from .compile import load
+from .emit import emit
+from .errors import WrtError
+from .fence import fence
+from .lower import lower
+from .normalize import normalize
+from .optimize import eliminate_dead_code
+from .reverse import Request, find_named, reverse
+from .source import Source, parse
+from .verify import verify
+
+STAGES = ("parse", "lower", "reverse", "optimize", "emit")
+
+
+@dataclass(frozen=True)
+class FrontEnd:
+    source: Source  # the normalised source, and the bindings of its free names
+    primal: object  # the function's IR
+    names: frozenset  # every name the user's code uses
+
+
+@dataclass(frozen=True)
+class Compiled:
+    function: object  # the generated Python function
+    source: str  # its text
+    graph: object  # the primal IR
+    adjoint: object  # the IR of the generated function
+    origin: Source  # for rebinding checks and error locations
+
+
+def front_end(fn, request: Request, dump=None) -> FrontEnd:
+    show = dumper(dump)
+    source = parse(fn)
+    show("parse", gast.dump(source.tree, indent=2))
+    source = normalize(fence(source))
+    primal = verify(lower(source))
+    check_updates(primal)
+    show("lower", primal)
+    _check_retained(primal, request, source)
+    return FrontEnd(source, primal, frozenset(_user_names(source)))
+
+
+def compile_gradient(fn, request: Request, layout: str, dump=None, signature=None) -> Compiled:
+    """The pipeline: front end, infer, reverse, optimise, emit, compile."""
+    show = dumper(dump)
+    front = cached_front_end(fn, request, dump)
+    types = {} if signature is None else abstract.infer(front.primal, map(abstract.from_signature, signature))
+    name = front.primal.name + ("_vjp" if layout == "closure" else "_grad")
+    adjoint = verify(reverse(front.primal, request, name, front.names, types))
+    show("reverse", adjoint)
+    adjoint = verify(eliminate_dead_code(adjoint))
+    show("optimize", adjoint)
+    emitted = emit(adjoint, layout, front.names, types)
+    show("emit", emitted.source)
+    return Compiled(load(emitted), emitted.source, front.primal, adjoint, front.source)
+
+
+_FRONT_ENDS: dict = {}
+_CACHE: dict = {}
+
+
+def cached_front_end(fn, request: Request, dump=None) -> FrontEnd:
+    key = (fn, request.retain)
+    hit = _FRONT_ENDS.get(key)
+    if hit is None or not hit.source.bindings_unchanged():
+        hit = _FRONT_ENDS[key] = front_end(fn, request, dump)
+    return hit
+
+
+def cached_gradient(fn, request: Request, layout: str, dump, signature) -> Compiled:
+    key = (fn, request, layout, signature)
+    hit = _CACHE.get(key)
+    if hit is None or not hit.origin.bindings_unchanged():
+        hit = _CACHE[key] = compile_gradient(fn, request, layout, dump, signature)
+    return hit
+
+
+def clear_caches() -> None:
+    _FRONT_ENDS.clear()
+    _CACHE.clear()
+
+
+def _check_retained(primal, request: Request, source: Source) -> None:
+    for name in request.retain:
+        if find_named(primal, name) is None:
+            raise WrtError(f"retain={name!r}: the function assigns no variable of that name",
+                           source.location(source.tree), "Name a variable the function assigns.")
+
+
+def _user_names(source: Source) -> set:
+    return {n.id for n in gast.walk(source.tree) if isinstance(n, gast.Name)} | \
+        {a.id for a in source.tree.args.args}
+
+
+def dumper(dump):
+    wanted = dump if dump is not None else os.environ.get("ADCOMPILER_DUMP", "")
+    if wanted is True or wanted == "all":
+        stages = set(STAGES)
+    elif isinstance(wanted, str):
+        stages = {s.strip() for s in wanted.split(",") if s.strip()}
+    else:
+        stages = set(wanted or ())
+
+    def show(stage: str, thing) -> None:
+        if stage in stages:
+            print(f"--- adcompiler: after {stage} ---\n{thing}", file=sys.stderr)
+
+    return show
