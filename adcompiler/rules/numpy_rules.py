@@ -148,11 +148,44 @@ defjvp(np.mean, lambda t, ans, x, axis=None, keepdims=False: np.mean(t, axis=axi
 
 # ---------------------------------------------------------------- products and shapes
 
-# Which product a matmul is (vector or matrix, stacked or not) is known only at run time.
+# Which product a matmul is (vector or matrix, stacked or not) decides its adjoints; when
+# the ranks are not known before run time, a helper decides.
+def _matmul_a(g, ans, a, b):
+    if a.ndim == 2 and b.ndim == 2:
+        return g @ b.T
+    if a.ndim == 2 and b.ndim == 1:
+        return np.outer(g, b)
+    if a.ndim == 1 and b.ndim == 2:
+        return b @ g
+    if a.ndim == 1 and b.ndim == 1:
+        return g * b
+    return matmul_adjoint_a(g, a, b)
+
+
+def _matmul_b(g, ans, a, b):
+    if a.ndim == 2 and b.ndim == 2:
+        return a.T @ g
+    if a.ndim == 2 and b.ndim == 1:
+        return g @ a
+    if a.ndim == 1 and b.ndim == 2:
+        return np.outer(a, g)
+    if a.ndim == 1 and b.ndim == 1:
+        return g * a
+    return matmul_adjoint_b(g, a, b)
+
+
+def _dot_a(g, ans, a, b):
+    return _matmul_a(g, ans, a, b) if a.ndim in (1, 2) and b.ndim in (1, 2) else dot_adjoint_a(g, a, b)
+
+
+def _dot_b(g, ans, a, b):
+    return _matmul_b(g, ans, a, b) if a.ndim in (1, 2) and b.ndim in (1, 2) else dot_adjoint_b(g, a, b)
+
+
 for matmul in (operator.matmul, np.matmul):
-    defvjp(matmul, lambda g, ans, a, b: matmul_adjoint_a(g, a, b), lambda g, ans, a, b: matmul_adjoint_b(g, a, b))
+    defvjp(matmul, _matmul_a, _matmul_b)
     defjvp(matmul, lambda t, ans, a, b: t @ b, lambda t, ans, a, b: a @ t)
-defvjp(np.dot, lambda g, ans, a, b: dot_adjoint_a(g, a, b), lambda g, ans, a, b: dot_adjoint_b(g, a, b))
+defvjp(np.dot, _dot_a, _dot_b)
 defjvp(np.dot, lambda t, ans, a, b: np.dot(t, b), lambda t, ans, a, b: np.dot(a, t))
 
 
