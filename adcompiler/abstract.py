@@ -445,6 +445,11 @@ def _list(avs, operands, kwargs):
     return Sequence("list", tuple(avs))
 
 
+def _dict(avs, operands, kwargs):
+    keys = [o.value if isinstance(o, Const) else None for o in operands[::2]]
+    return Mapping(tuple(zip(keys, avs[1::2])))
+
+
 def _range(avs, operands, kwargs):
     return "range"
 
@@ -467,7 +472,7 @@ _SPECIAL = {
     np.zeros: _constructor, np.ones: _constructor, np.empty: _constructor,
     np.zeros_like: _like, np.ones_like: _like, np.empty_like: _like,
     np.shape: _shape, builtins.len: _int, np.ndim: _int, np.size: _int, builtins.int: _int,
-    builtins.float: _float, runtime.make_tuple: _tuple, runtime.make_list: _list,
+    builtins.float: _float, runtime.make_tuple: _tuple, runtime.make_list: _list, runtime.make_dict: _dict,
     builtins.range: _range, runtime.setitem: _update, runtime.add_at: _update,
     runtime.zeros_like_input: _zeros_like_input,
 }

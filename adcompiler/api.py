@@ -168,12 +168,18 @@ def _retained(request: Request, retained) -> dict:
     return dict(zip(request.retain, map(_fresh, retained[0])))
 
 
-def _check_differentiable(arg, index: int, fn) -> None:
+def _check_differentiable(arg, index: int, fn, inside: bool = False) -> None:
+    """A `wrt` argument holds floating-point numbers (containers: in each of their leaves)."""
+    if isinstance(arg, (tuple, list, dict)):
+        for item in arg.values() if isinstance(arg, dict) else arg:
+            _check_differentiable(item, index, fn, inside=True)
+        return
     dtype = arg.dtype if isinstance(arg, (np.ndarray, np.generic)) else np.asarray(arg).dtype
     if dtype.kind != "f":
         name = list(inspect.signature(fn).parameters)[index]
         raise ADError(
-            f"cannot differentiate with respect to `{name}`: it is {_kind(arg)}, not a floating-point value",
+            f"cannot differentiate with respect to `{name}`: it {'holds' if inside else 'is'} {_kind(arg)}, "
+            "not a floating-point value",
             _def_location(fn),
             f"Pass `{name}` as floats (e.g. `2.0` or `x.astype(float)`).",
         )
@@ -188,7 +194,12 @@ def _kind(arg) -> str:
 
 def _fresh(g, like=None):
     """A gradient as handed to the user: of the type, dtype and shape of its input (float
-    in, float out; float32 in, float32 out), and theirs to modify (never a read-only view)."""
+    in, float out; float32 in, float32 out; a dict of arrays for a dict of arrays), and
+    theirs to modify (never a read-only view)."""
+    if isinstance(like, dict) and isinstance(g, dict):
+        return {k: _fresh(g[k], v) for k, v in like.items()}
+    if isinstance(like, (tuple, list)) and isinstance(g, (tuple, list)):
+        return type(like)(_fresh(a, b) for a, b in zip(g, like))
     if isinstance(like, np.ndarray):
         if type(g) is not np.ndarray or g.dtype != like.dtype or not g.flags.writeable:
             g = np.array(g, dtype=like.dtype)

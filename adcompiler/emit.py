@@ -31,7 +31,7 @@ from .ir import Call, Const, For, Function, If, Region, Value, defined_in
 from .naming import Namer
 
 INF = float("inf")
-_INLINE_ALWAYS = (runtime.make_tuple, runtime.make_list, slice, range, reversed, len)
+_INLINE_ALWAYS = (runtime.make_tuple, runtime.make_list, runtime.make_dict, slice, range, reversed, len)
 # The forward pass keeps the user's expressions whole; a backward expression is split
 # into named steps beyond this many operations.
 _BACKWARD_EXPRESSION_OPS = 3

@@ -119,6 +119,8 @@ class Expressions:
             return ast.Tuple([self.operand(a, in_index) for a in args])
         if fn is runtime.make_list:
             return ast.List([self.operand(a) for a in args])
+        if fn is runtime.make_dict:
+            return ast.Dict([self.operand(k) for k in args[::2]], [self.operand(v) for v in args[1::2]])
         if fn is slice and in_index:
             return ast.Slice(*(None if _is_none(a) else self.operand(a) for a in args))
         if fn is runtime.rename:

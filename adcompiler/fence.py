@@ -13,7 +13,7 @@ from .source import Source
 _ALLOWED = (
     gast.Assign, gast.AugAssign, gast.Return, gast.Expr, gast.Pass,
     gast.If, gast.For, gast.While, gast.Break, gast.Continue, gast.IfExp, gast.BoolOp, gast.boolop,
-    gast.FunctionDef, gast.Lambda, gast.arguments, gast.With, gast.withitem,
+    gast.FunctionDef, gast.Lambda, gast.arguments, gast.With, gast.withitem, gast.Dict,
     gast.BinOp, gast.UnaryOp, gast.Compare, gast.Call, gast.keyword, gast.Name, gast.Constant,
     gast.Attribute, gast.Subscript, gast.Slice, gast.Tuple, gast.List,
     gast.expr_context, gast.operator, gast.unaryop, gast.cmpop,
@@ -29,7 +29,6 @@ _ADVICE = {
     gast.AsyncFunctionDef: "Async code cannot be differentiated; write a plain function.",
     gast.ListComp: "Write the loop out, or use array operations.",
     gast.GeneratorExp: "Write the loop out, or use array operations.",
-    gast.Dict: "Pass the arrays as separate arguments for now.",
 }
 
 _WHAT = { gast.IfExp: "conditional expressions are", gast.While: "`while` loops are", gast.BoolOp: "`and` / `or` are",
@@ -37,7 +36,6 @@ _WHAT = { gast.IfExp: "conditional expressions are", gast.While: "`while` loops 
     gast.Global: "`global` declarations are", gast.Nonlocal: "`nonlocal` declarations are",
     gast.Yield: "`yield` is", gast.YieldFrom: "`yield from` is", gast.Await: "`await` is",
     gast.ListComp: "list comprehensions are", gast.GeneratorExp: "generator expressions are",
-    gast.Dict: "dict literals are",
 }
 
 

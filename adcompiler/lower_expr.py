@@ -147,7 +147,32 @@ class ExpressionLowering:
                          f"Supported array attributes: {', '.join(sorted(ARRAY_ATTRIBUTES))}.")
 
     def expr_Subscript(self, node):
-        return self.call(operator.getitem, [self.operand(node.value), self.operand(node.slice)], node)
+        base, index = self.operand(node.value), self.operand(node.slice)
+        display = self.displays.get(base)
+        if display is not None and isinstance(index, Const) and index.name is None:
+            try:  # `p["W"]` of a dict written in the function, `t[0]` of a tuple: the element itself
+                return display[index.value]
+            except (KeyError, IndexError, TypeError):
+                pass
+        result = self.call(operator.getitem, [base, index], node)
+        if isinstance(index, Const) and isinstance(index.value, str) and index.value.isidentifier():
+            self.ops[-1] = dataclasses.replace(self.ops[-1], results=(Value(index.value, result.loc),))
+            result = self.ops[-1].results[0]  # params["W1"] is called W1
+            self.fresh.add(result)
+        return result
+
+    def expr_Dict(self, node):
+        if any(k is None for k in node.keys):
+            raise self.error(UnsupportedSyntaxError, node, "`**` in dict displays is not supported",
+                             "Write each key and value.")
+        keys = [self.operand(k) for k in node.keys]
+        if not all(isinstance(k, Const) and k.name is None for k in keys):
+            raise self.error(UnsupportedSyntaxError, node, "dict keys must be constants written in the source",
+                             "Use string or number literals as keys.")
+        values = [self.operand(v) for v in node.values]
+        result = self.call(runtime.make_dict, [x for pair in zip(keys, values) for x in pair], node)
+        self.displays[result] = {k.value: v for k, v in zip(keys, values)}
+        return result
 
     def expr_Slice(self, node):
         parts = [Const(None) if p is None else self.operand(p) for p in (node.lower, node.upper, node.step)]

@@ -57,6 +57,9 @@ def describe(fn) -> str:
 
 def temp_hint(fn, operand_hints: list[str]) -> str:
     """A hint for an anonymous intermediate: `b_times_b`, `sin_x`, `sum_c`."""
+    if fn is operator.getitem and len(operand_hints) == 2:  # x[t] -> x_t, h[0] -> h_0
+        hint = f"{operand_hints[0]}_{operand_hints[1]}" if operand_hints[1] != "c" else f"{operand_hints[0]}_part"
+        return hint if hint.isidentifier() and len(hint) <= 24 else f"{operand_hints[0]}_part"
     if fn in (operator.add, operator.sub, operator.mul, operator.truediv, operator.matmul,
               operator.pow) and len(operand_hints) == 2:
         hint = f"{operand_hints[0]}_{OPERATOR_WORDS[fn]}_{operand_hints[1]}"
@@ -77,8 +80,8 @@ def literal_hint(value) -> str:
     """How a constant reads inside a hint: `one`, `2`, `0_5`, or `c`."""
     if isinstance(value, bool) or value is None:
         return "c"
-    if isinstance(value, (int, float)) and value in _NUMBER_WORDS:
-        return _NUMBER_WORDS[value]
+    if isinstance(value, (int, float)) and value in _NUMBER_WORDS and not isinstance(value, bool):
+        return str(value) if isinstance(value, int) else _NUMBER_WORDS[value]
     if isinstance(value, (int, float)):
         text = repr(value).replace(".", "_").replace("-", "neg")
         return text if re.fullmatch(r"\w+", text) else "c"

@@ -51,7 +51,7 @@ from dataclasses import dataclass
 
 from . import abstract, runtime
 from .activity import analyse
-from .errors import ADError, MissingRuleError, UnsupportedArgumentError
+from .errors import ADError, MissingRuleError, UnsupportedArgumentError, UnsupportedSyntaxError
 from .aliasing import UPDATES, VIEWS
 from .calls import why_not_inlined
 from .ir import Call, Const, For, Function, If, Region, Value, While, free_values, substitute
@@ -61,7 +61,7 @@ from .rules import is_nondiff, rule_for
 from .shapes import ShapeClasses
 from .tracing import Recorder, Symbol, as_operand, record
 
-TUPLE_MAKERS = (runtime.make_tuple, runtime.make_list)
+TUPLE_MAKERS = (runtime.make_tuple, runtime.make_list)  # make_dict is handled beside them
 METADATA = (np.shape, np.ndim, np.size, len)
 
 
@@ -131,6 +131,10 @@ class _Context:
     def forward(self, ops) -> tuple:
         return tuple(self.replacements.get(id(op), op) for op in ops)
 
+    def is_container(self, value) -> bool:
+        """Whether `value` holds a tuple, list or dict (indexing it picks an element)."""
+        return value in self.tuples or isinstance(self.types.get(value), (abstract.Sequence, abstract.Mapping))
+
     def typed(self, new: Value, like) -> Value:
         """`new`, known to be of the same kind as `like` (an adjoint is shaped like its primal)."""
         av = abstract.value_of(self.types, like)
@@ -150,7 +154,7 @@ def _tuple_valued(region: Region) -> set:
     for op in region.ops:
         if isinstance(op, Call):
             rule = rule_for(op.fn)
-            if op.fn in TUPLE_MAKERS or rule is not None and rule.outputs is not None:
+            if op.fn in TUPLE_MAKERS or op.fn is runtime.make_dict or rule is not None and rule.outputs is not None:
                 found.add(op.results[0])
         for inner in op.regions:
             found |= _tuple_valued(inner)
@@ -192,9 +196,15 @@ class _Sweep:
                 if arg in self.varied and item is not None:
                     self.accumulate(arg, item, False, op.loc)
             return
-        if op.fn is operator.getitem and op.args[0] in self.context.tuples:
+        if op.fn is runtime.make_dict:
+            for key, arg in zip(op.args[::2], op.args[1::2]):
+                item = self._item(g, key.value, op.loc)
+                if arg in self.varied and item is not None:
+                    self.accumulate(arg, item, False, op.loc)
+            return
+        if op.fn is operator.getitem and self.context.is_container(op.args[0]):
             index = op.args[1]
-            if isinstance(index, Const) and isinstance(index.value, int):
+            if isinstance(index, Const) and isinstance(index.value, (int, str)):
                 self.accumulate(op.args[0], TupleAdjoint({index.value: g}), False, op.loc)
                 return
             raise MissingRuleError("a differentiated value is read from a tuple or list at a position known "
@@ -242,11 +252,11 @@ class _Sweep:
         like = _shape_of(arg, self.context) if self.in_loop else self.context.symbol(arg)
         return record(runtime.unbroadcast, contribution, like)
 
-    def _item(self, g, i: int, loc):
+    def _item(self, g, key, loc):
         if isinstance(g, TupleAdjoint):
-            return g.items.get(i)
+            return g.items.get(key)
         item = Value("item_bar", loc)
-        self.ops.append(Call((item,), operator.getitem, (g, Const(i)), (), loc))
+        self.ops.append(Call((item,), operator.getitem, (g, Const(key)), (), loc))
         return item
 
     def _rule(self, op, active):
@@ -295,7 +305,7 @@ class _Sweep:
             return
         old = self.adjoints.get(target)
         if isinstance(contribution, TupleAdjoint) or isinstance(old, TupleAdjoint):
-            self.adjoints[target] = self._add_tuples(old, contribution, loc)
+            self.adjoints[target] = self._add_tuples(old, contribution, loc, target)
             return
         name = f"{target.hint}_bar"
         scattered = self._scattered(contribution) if fresh and isinstance(old, Value) else None
@@ -315,6 +325,17 @@ class _Sweep:
             self.ops.append(Call((total,), operator.add, (old, contribution), (), loc))
             self.adjoints[target] = total
 
+    def _keys(self, container, partial: "TupleAdjoint"):
+        """All keys of a container (from its abstract value), to add a run-time adjoint to."""
+        av = self.context.types.get(container)
+        if isinstance(av, abstract.Mapping):
+            return [k for k, _ in av.items]
+        if isinstance(av, abstract.Sequence):
+            return list(range(len(av.items)))
+        raise UnsupportedSyntaxError("the gradient of a tuple, list or dict whose structure is not known here "
+                                     "cannot be accumulated", getattr(container, "loc", None),
+                                     "Take its elements out first: `a, b = pair`.")
+
     def _scattered(self, contribution):
         """`(index, g)` if the contribution just recorded is `getitem_adjoint(g, shape, index)`."""
         op = self.ops[-1]
@@ -323,10 +344,13 @@ class _Sweep:
             return index, g
         return None
 
-    def _add_tuples(self, old, new, loc) -> TupleAdjoint:
+    def _add_tuples(self, old, new, loc, target=None) -> TupleAdjoint:
         if old is None:
             return new
-        old = old if isinstance(old, TupleAdjoint) else TupleAdjoint({})  # a run-time tuple: rare
+        if not isinstance(old, TupleAdjoint):  # a container's adjoint built at run time (after an If)
+            old = TupleAdjoint({key: self._item(old, key, loc) for key in self._keys(target, new)})
+        if not isinstance(new, TupleAdjoint):
+            new = TupleAdjoint({key: self._item(new, key, loc) for key in self._keys(target, old)})
         items = dict(old.items)
         for i, item in new.items.items():
             if items.get(i) is None:
@@ -349,9 +373,9 @@ class _Sweep:
         if value is None:
             return Const(None)
         adjoint = self.adjoints.get(value)
-        if isinstance(adjoint, TupleAdjoint):
-            return self.tuple_of([self.adjoint_or_zeros_item(value, i, x) for i, x in
-                                  enumerate(adjoint.as_tuple())], value.loc)
+        av = self.context.types.get(value)
+        if isinstance(adjoint, TupleAdjoint) or adjoint is None and isinstance(av, (abstract.Sequence, abstract.Mapping)):
+            return self._container(value, adjoint, av, loc or value.loc)
         if adjoint is not None:
             return adjoint
         loc = loc or value.loc
@@ -360,14 +384,34 @@ class _Sweep:
         self.adjoints[value] = zeros
         return zeros
 
-    def adjoint_or_zeros_item(self, value, i, item):
-        if item is not None:
-            return item
-        element = Value("item", value.loc)
-        zeros = Value("t_bar", value.loc)
-        self.ops.append(Call((element,), operator.getitem, (value, Const(i)), (), value.loc))
-        self.ops.append(Call((zeros,), runtime.zeros_like_input, (element,), (), value.loc))
-        return zeros
+    def _container(self, value, adjoint, av, loc):
+        """The adjoint of a tuple, list or dict, of the same structure: zeros where nothing flowed."""
+        items = adjoint.items if isinstance(adjoint, TupleAdjoint) else {}
+        if isinstance(av, abstract.Mapping):
+            keys, maker = [k for k, _ in av.items], runtime.make_dict
+        elif isinstance(av, abstract.Sequence):
+            keys = range(len(av.items))
+            maker = runtime.make_list if av.kind == "list" else runtime.make_tuple
+        else:
+            keys, maker = range(max(items, default=-1) + 1), runtime.make_tuple
+        parts = []
+        for key in keys:
+            item = items.get(key)
+            if item is None or isinstance(item, TupleAdjoint):
+                element = Value("item", loc)
+                self.ops.append(Call((element,), operator.getitem, (value, Const(key)), (), loc))
+                if isinstance(av, (abstract.Sequence, abstract.Mapping)):
+                    child = dict(av.items).get(key) if isinstance(av, abstract.Mapping) else av.items[key]
+                    if child is not None:
+                        self.context.types[element] = child
+                self.adjoints[element] = item
+                item = self.adjoint_or_zeros(element, loc)
+            parts.append(item)
+        result = Value(f"{value.hint}_bar", loc)
+        args = [x for key, part in zip(keys, parts) for x in (Const(key), part)] if maker is runtime.make_dict else parts
+        self.ops.append(Call((result,), maker, tuple(args), (), loc))
+        self.adjoints[value] = result
+        return result
 
     def tuple_of(self, items, loc):
         result = Value("grads", loc)
@@ -411,7 +455,12 @@ class _Sweep:
         loc = op.loc
         typed = self.context.typed
         carried_bars = [typed(Value(f"{carried[j].hint}_bar", loc), carried[j]) for j in active]
-        outer = [v for v in _outer_reads(op) if v in self.varied and v not in self.context.tuples]
+        outer = [v for v in _outer_reads(op) if v in self.varied]
+        for v in outer:
+            if self.context.is_container(v):
+                raise UnsupportedSyntaxError(
+                    f"this loop reads elements of `{v.hint}`, a tuple, list or dict that carries gradients",
+                    loc, f"Take the elements out of `{v.hint}` before the loop, e.g. `W = {v.hint}[\"W\"]`.")
         outer_bars = [typed(Value(f"{v.hint}_bar", loc), v) for v in outer]
         sweep = _Sweep(self.context, dict(zip(outer, outer_bars)), in_loop=True)
         for j, bar in zip(active, carried_bars):

@@ -99,6 +99,11 @@ def add_into(x, index, value):
         np.add.at(x, index, value)
 
 
+def make_dict(*keys_and_values):
+    """A dict of alternating keys and values; generated code spells it `{k: v, ...}`."""
+    return dict(zip(keys_and_values[::2], keys_and_values[1::2]))
+
+
 def make_list(*items):
     """A list of the arguments; generated code spells it `[a, b]`."""
     return list(items)

@@ -31,7 +31,7 @@ UNSUPPORTED = [
     ("global", "    global counter\n", "global counter", 4),
     ("yield", "    yield x\n", "yield x", 4),
     ("comprehension", "    y = [t for t in x]\n", "y = [t for t in x]", 8),
-    ("dict", "    y = {'a': x}\n", "y = {'a': x}", 8),
+    ("set", "    y = {x, 1.0}\n", "y = {x, 1.0}", 8),
     ("chained comparison", "    y = 0 < x < 1\n", "y = 0 < x < 1", 8),
     ("attribute assignment", "    x.real = 1.0\n", "x.real = 1.0", 4),
     ("with", "    with open('f') as fh:\n        y = x\n", "with open('f') as fh:", 4),

@@ -8,5 +8,5 @@ def detach_grad(x):
     # return np.sum(z)  (golden_functions.py:43)
     z_bar = np.broadcast_to(sum_z_bar, np.shape(z))
     # z = u * x  (golden_functions.py:42)
-    x_bar = unbroadcast(z_bar * u, x)
+    x_bar = z_bar * u
     return sum_z, x_bar

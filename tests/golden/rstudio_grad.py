@@ -1,7 +1,7 @@
 def rstudio_grad(x1, x2):
     # forward pass
-    x2_plus_two = x2 + 2
-    y = x1 * x2_plus_two
+    x2_plus_2 = x2 + 2
+    y = x1 * x2_plus_2
     z = y ** 2 * 3
     out = np.mean(z)
     # backward pass
@@ -11,6 +11,6 @@ def rstudio_grad(x1, x2):
     # z = y ** 2 * 3  (golden_functions.py:28)
     y_bar = z_bar * 3 * 2 * y
     # y = x1 * (x2 + 2)  (golden_functions.py:27)
-    x1_bar = unbroadcast(y_bar * x2_plus_two, x1)
-    x2_bar = unbroadcast(y_bar * x1, x2_plus_two)
+    x1_bar = y_bar * x2_plus_2
+    x2_bar = np.sum(y_bar * x1)
     return out, (x1_bar, x2_bar)
