@@ -364,6 +364,8 @@ def _reshape(avs, operands, kwargs):
 def _getitem(avs, operands, kwargs):
     x, index = (avs + [None, None])[:2]
     key = operands[1] if len(operands) > 1 else None
+    if isinstance(x, Sequence) and x.kind == "shape":
+        return Scalar("int") if isinstance(key, Const) and isinstance(key.value, int) else None
     if isinstance(x, Sequence) and isinstance(key, Const) and isinstance(key.value, int):
         return x.items[key.value] if -len(x.items) <= key.value < len(x.items) else None
     if isinstance(x, Mapping) and isinstance(key, Const):
@@ -407,7 +409,8 @@ def _constructor(avs, operands, kwargs):
         sizes = shape.value if isinstance(shape.value, tuple) else (shape.value,)
         return Array(tuple(ONE if s == 1 else MANY for s in sizes), dtype)
     if avs and isinstance(avs[0], Sequence):
-        return Array((None,) * len(avs[0].items), dtype)
+        dims = avs[0].items if avs[0].kind == "shape" else (None,) * len(avs[0].items)
+        return Array(dims, dtype)
     if avs and isinstance(avs[0], Scalar):
         return Array((None,), dtype)
     return None
@@ -421,11 +424,20 @@ def _like(avs, operands, kwargs):
 
 
 def _shape(avs, operands, kwargs):
+    """`np.shape(x)`: a tuple of ints, whose items remember which sizes are 1."""
     x = avs[0] if avs else None
     if isinstance(x, Array) and x.dims is not None:
-        return Sequence("tuple", (Scalar("int"),) * len(x.dims))
+        return Sequence("shape", x.dims)
     if isinstance(x, Scalar):
-        return Sequence("tuple", ())
+        return Sequence("shape", ())
+    return None
+
+
+def _broadcast_to(avs, operands, kwargs):
+    x, shape = (avs + [None, None])[:2]
+    if isinstance(shape, Sequence) and shape.kind == "shape":
+        dtype = x.dtype if isinstance(x, Array) else np.dtype(float) if isinstance(x, Scalar) else None
+        return Array(shape.items, dtype)
     return None
 
 
@@ -471,7 +483,7 @@ _SPECIAL = {
     runtime.rename: _same, runtime.stop_gradient: _same, np.copy: _same,
     np.zeros: _constructor, np.ones: _constructor, np.empty: _constructor,
     np.zeros_like: _like, np.ones_like: _like, np.empty_like: _like,
-    np.shape: _shape, builtins.len: _int, np.ndim: _int, np.size: _int, builtins.int: _int,
+    np.shape: _shape, np.broadcast_to: _broadcast_to, builtins.len: _int, np.ndim: _int, np.size: _int, builtins.int: _int,
     builtins.float: _float, runtime.make_tuple: _tuple, runtime.make_list: _list, runtime.make_dict: _dict,
     builtins.range: _range, runtime.setitem: _update, runtime.add_at: _update,
     runtime.zeros_like_input: _zeros_like_input,

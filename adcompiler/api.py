@@ -35,6 +35,7 @@ class Gradient:
         self.request = _request(fn, self._signature, wrt, retain)
         self._layout = "closure" if mode == "vjp" else "flat"
         self._variants: dict = {}  # argument signature -> Compiled
+        self._runners: dict = {}  # argument signature -> _Runner
         self._last: Compiled | None = None
         try:
             front = cached_front_end(fn, self.request, dump)
@@ -71,34 +72,60 @@ class Gradient:
             bound = self._signature.bind(*args, **kwargs)
             bound.apply_defaults()
             args = bound.args
-        signature = abstract.signature(args)
-        compiled = self._variants.get(signature)
-        if compiled is None or not compiled.origin.bindings_unchanged():
-            compiled = self.variant(signature)
-        self._last = compiled
+        runner = self._runners.get(abstract.signature(args))
+        if runner is None or not runner.compiled.origin.bindings_unchanged():
+            runner = self._runner(args)
+        self._last = runner.compiled
+        return runner(args)
+
+    def _runner(self, args) -> "_Runner":
+        """Compile (or fetch) the variant for these arguments' signature, checking them once."""
         for i in self.request.wrt:
             _check_differentiable(args[i], i, self.fn)
-        if self.mode == "vjp":
-            value, pullback = compiled.function(*args)
-            return value, _Pullback(pullback, [args[i] for i in self.request.wrt], self.request.tuple_wrt)
-        value, grads, *retained = compiled.function(*args)
-        if np.ndim(value) != 0:
-            raise NonScalarOutputError(
-                f"grad needs a function with a scalar output; this one returned an array of shape {np.shape(value)}",
-                _return_location(compiled.origin),
-                "Reduce the output (e.g. `np.sum(...)`), or use `adcompiler.vjp` with a seed of the output's shape.",
-            )
-        if self.request.tuple_wrt:
-            grads = tuple(_fresh(g, args[i]) for g, i in zip(grads, self.request.wrt))
-        else:
-            grads = _fresh(grads, args[self.request.wrt[0]])
-        result = (grads, _retained(self.request, retained)) if self.request.retain else grads
-        if self.mode == "value_and_grad":
-            return (value, *result) if self.request.retain else (value, result)
-        return result
+        signature = abstract.signature(args)
+        runner = self._runners[signature] = _Runner(self, self.variant(signature), args)
+        return runner
 
     def __repr__(self) -> str:
         return f"<adcompiler {self.mode} of {self.fn.__qualname__}>"
+
+
+class _Runner:
+    """Calls one compiled variant and shapes its results for the caller, doing at run time
+    only the checks and conversions that compile time could not settle."""
+
+    def __init__(self, gradient: Gradient, compiled: Compiled, args):
+        self.gradient = gradient
+        self.compiled = compiled
+        self.function = compiled.function
+        request = gradient.request
+        self.mode = gradient.mode
+        self.wrt = request.wrt
+        self.tuple_wrt = request.tuple_wrt
+        self.retain = request.retain
+        self.scalar_output = compiled.scalar_output
+        self.plain = all(compiled.plain_gradients) and all(isinstance(args[i], np.ndarray) for i in request.wrt)
+
+    def __call__(self, args):
+        if self.mode == "vjp":
+            value, pullback = self.function(*args)
+            return value, _Pullback(pullback, [args[i] for i in self.wrt], self.tuple_wrt)
+        value, grads, *retained = self.function(*args)
+        if not self.scalar_output and np.ndim(value) != 0:
+            raise NonScalarOutputError(
+                f"grad needs a function with a scalar output; this one returned an array of shape {np.shape(value)}",
+                _return_location(self.compiled.origin),
+                "Reduce the output (e.g. `np.sum(...)`), or use `adcompiler.vjp` with a seed of the output's shape.",
+            )
+        if not self.plain:
+            if self.tuple_wrt:
+                grads = tuple(_fresh(g, args[i]) for g, i in zip(grads, self.wrt))
+            else:
+                grads = _fresh(grads, args[self.wrt[0]])
+        if self.retain:
+            result = (grads, _retained(self.gradient.request, retained))
+            return (value, *result) if self.mode == "value_and_grad" else result
+        return (value, grads) if self.mode == "value_and_grad" else grads
 
 
 class _Pullback:

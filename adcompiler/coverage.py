@@ -91,6 +91,7 @@ class Entry:
     jvp: bool = False  # has JVP rules
     keywords: tuple = ()  # the keyword parameters its rules handle
     aliases: tuple = ()  # other public names of the same object
+    own: bool = True  # a rule of adcompiler's table, not one a user registered
 
     @property
     def differentiable(self) -> bool:
@@ -221,9 +222,15 @@ def rule_entries() -> list[Entry]:
         group, name = index.spell(fn)
         entries.append(Entry(
             fn, name, group, _argument_names(fn, rule), tuple(v is not None for v in rule.vjps),
-            rule.jvps is not None, tuple(sorted(rule.params)), index.aliases.get(_key(fn), ()),
+            rule.jvps is not None, tuple(sorted(rule.params)), index.aliases.get(_key(fn), ()), _is_own(rule),
         ))
     return sorted(entries, key=_order)
+
+
+def _is_own(rule) -> bool:
+    """Whether adcompiler's rule modules wrote the rules (a user's `adjoint` registers its own)."""
+    modules = {getattr(r, "__module__", None) or "" for r in rule.vjps if r is not None}
+    return all(module.startswith("adcompiler.") for module in modules)
 
 
 def nondiff_entries() -> list[Entry]:
@@ -318,11 +325,20 @@ def counts() -> dict:
 
 def totals() -> dict:
     """NumPy (all its modules) and SciPy functions with both VJP and JVP rules."""
-    table = counts()
-    return {
-        "numpy": sum(row["both"] for group, row in table.items() if group.split(".")[0] == "numpy"),
-        "scipy": sum(row["both"] for group, row in table.items() if group.split(".")[0] == "scipy"),
-    }
+    return {library: sum(breakdown(library).values()) for library in ("numpy", "scipy")}
+
+
+def breakdown(library: str) -> dict:
+    """`{module: functions with both VJP and JVP rules}` for the modules of `library`."""
+    return {group: row["both"] for group, row in counts().items() if group.split(".")[0] == library}
+
+
+def _target_line(library: str, label: str) -> str:
+    parts = breakdown(library)
+    value, target = sum(parts.values()), TARGETS[library]
+    status = "met" if value >= target else f"{target - value} short"
+    detail = ", ".join(f"{group} {n}" for group, n in parts.items())
+    return f"{label} functions with both VJP and JVP rules: {value} ({detail}; target {target}: {status})"
 
 
 def without_jvp() -> list[Entry]:
@@ -349,11 +365,7 @@ def summary() -> str:
         missing_count = "" if row["missing"] is None else row["missing"]
         lines.append(f"  {group:<{width}}{row['both']:>9}{row['partial']:>10}{row['nondiff']:>11}{missing_count:>9}")
     lines.append("")
-    reached = totals()
-    for key, label in (("numpy", "NumPy"), ("scipy", "SciPy")):
-        value, target = reached[key], TARGETS[key]
-        status = "met" if value >= target else f"{target - value} short"
-        lines.append(f"{label} functions with both VJP and JVP rules: {value} (target {target}: {status})")
+    lines += [_target_line("numpy", "NumPy"), _target_line("scipy", "SciPy")]
     lacking = without_jvp()
     lines.append("Rules without a JVP: " + (", ".join(e.name for e in lacking) if lacking else "none"))
     lines += ["", "`python -m adcompiler coverage --missing` lists the NumPy functions with no rule;",
@@ -377,9 +389,7 @@ def markdown(today: datetime.date | None = None) -> str:
         missing_count = "" if row["missing"] is None else row["missing"]
         out.append(f"| {group} | {row['both']} | {row['partial']} | {row['nondiff']} | {missing_count} |")
     out.append("")
-    reached = totals()
-    for key, label in (("numpy", "NumPy"), ("scipy", "SciPy")):
-        out.append(f"- {label} functions with both VJP and JVP rules: **{reached[key]}** (target {TARGETS[key]})")
+    out += [f"- {_target_line('numpy', 'NumPy')}", f"- {_target_line('scipy', 'SciPy')}"]
     out += ["", "VJP lists the positional arguments that have a reverse-mode rule; JVP says whether",
             "forward-mode rules exist (for the same arguments); keywords are those the rules handle,",
             "and any other keyword is refused.", ""]

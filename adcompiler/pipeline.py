@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import gast
 
 from . import abstract
-from .aliasing import check_updates
+from .aliasing import check_updates, owned_values
 from .compile import load
 from .emit import emit
 from .errors import WrtError
@@ -44,6 +44,8 @@ class Compiled:
     graph: object  # the primal IR
     adjoint: object  # the IR of the generated function
     origin: Source  # for rebinding checks and error locations
+    scalar_output: bool = False  # the output is known to be a scalar: no check needed at run time
+    plain_gradients: tuple = ()  # per gradient: known to be a new array of its input's dtype
 
 
 def front_end(fn, request: Request, dump=None) -> FrontEnd:
@@ -70,7 +72,33 @@ def compile_gradient(fn, request: Request, layout: str, dump=None, signature=Non
     show("optimize", adjoint)
     emitted = emit(adjoint, layout, front.names, types)
     show("emit", emitted.source)
-    return Compiled(load(emitted), emitted.source, front.primal, adjoint, front.source)
+    return Compiled(load(emitted), emitted.source, front.primal, adjoint, front.source,
+                    _scalar_output(front.primal, types), _plain_gradients(adjoint, request, types))
+
+
+def _scalar_output(primal, types) -> bool:
+    av = abstract.value_of(types, primal.returns[0])
+    return isinstance(av, abstract.Scalar) or isinstance(av, abstract.Array) and av.dims == ()
+
+
+def _plain_gradients(adjoint, request: Request, types) -> tuple:
+    """Which returned gradients are surely new arrays of their parameter's dtype, so that
+    the caller may have them as they are."""
+    owned = owned_values(adjoint)
+    grads = adjoint.returns[1]
+    producers = {op.results[0]: op for op in adjoint.body.ops}
+    if request.tuple_wrt:
+        maker = producers.get(grads)
+        grads = maker.args if maker is not None else ()
+    else:
+        grads = (grads,)
+    plain = []
+    for g, i in zip(grads, request.wrt):
+        param = abstract.value_of(types, adjoint.params[i])
+        av = abstract.value_of(types, g)
+        plain.append(g in owned and isinstance(param, abstract.Array) and isinstance(av, abstract.Array)
+                     and av.dims == param.dims and av.dtype is not None and av.dtype == param.dtype)
+    return tuple(plain) if len(plain) == len(request.wrt) else (False,)
 
 
 _FRONT_ENDS: dict = {}

@@ -136,8 +136,11 @@ class _Context:
         return value in self.tuples or isinstance(self.types.get(value), (abstract.Sequence, abstract.Mapping))
 
     def typed(self, new: Value, like) -> Value:
-        """`new`, known to be of the same kind as `like` (an adjoint is shaped like its primal)."""
+        """`new`, known to be shaped like `like` (an adjoint is shaped like its primal; its
+        dtype may differ: float32 data can have a float64 gradient until the end)."""
         av = abstract.value_of(self.types, like)
+        if isinstance(av, abstract.Array):
+            av = abstract.Array(av.dims, None)
         if av is not None and av != "range":
             self.types[new] = av
         return new
@@ -323,6 +326,9 @@ class _Sweep:
         else:
             total = self.context.typed(Value(name, loc), target)
             self.ops.append(Call((total,), operator.add, (old, contribution), (), loc))
+            known = abstract.transfer(operator.add, [abstract.value_of(self.context.types, x) for x in (old, contribution)])
+            if known is not None:
+                self.context.types[total] = known
             self.adjoints[target] = total
 
     def _keys(self, container, partial: "TupleAdjoint"):
