@@ -77,13 +77,28 @@ for absolute in (np.absolute, builtins.abs):
     defjvp(absolute, lambda t, ans, x: t * np.sign(x))
 
 
-# Where the two arguments of maximum/minimum tie, each gets half of the gradient.
+# Where the two arguments of maximum/minimum tie, each gets half of the gradient. Against
+# a constant written in the source (`np.maximum(z, 0)`, a ReLU) the argument gets the
+# gradient only where it is strictly larger: the constant takes none, and neither does
+# the tie, as deep-learning frameworks do for ReLU.
 def _larger(x, y):
+    if _is_number(y):
+        return x > y
+    if _is_number(x):
+        return x >= y
     return (x > y) + 0.5 * (x == y)
 
 
 def _smaller(x, y):
+    if _is_number(y):
+        return x < y
+    if _is_number(x):
+        return x <= y
     return (x < y) + 0.5 * (x == y)
+
+
+def _is_number(x) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool)
 
 
 defvjp(np.maximum, lambda g, ans, x, y: g * _larger(x, y), lambda g, ans, x, y: g * _larger(y, x), unbroadcast=True)
