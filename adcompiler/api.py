@@ -82,6 +82,8 @@ class Gradient:
         """Compile (or fetch) the variant for these arguments' signature, checking them once."""
         for i in self.request.wrt:
             _check_differentiable(args[i], i, self.fn)
+        for i, arg in enumerate(args):
+            _check_not_complex(arg, i, self.fn)
         signature = abstract.signature(args)
         runner = self._runners[signature] = _Runner(self, self.variant(signature), args)
         return runner
@@ -209,6 +211,21 @@ def _check_differentiable(arg, index: int, fn, inside: bool = False) -> None:
             "not a floating-point value",
             _def_location(fn),
             f"Pass `{name}` as floats (e.g. `2.0` or `x.astype(float)`).",
+        )
+
+
+def _check_not_complex(arg, index: int, fn) -> None:
+    """Complex numbers are refused anywhere: the derivative rules are those of real calculus."""
+    if isinstance(arg, (tuple, list, dict)):
+        for item in arg.values() if isinstance(arg, dict) else arg:
+            _check_not_complex(item, index, fn)
+        return
+    if isinstance(arg, complex) or isinstance(arg, (np.ndarray, np.generic)) and arg.dtype.kind == "c":
+        name = list(inspect.signature(fn).parameters)[index]
+        raise ADError(
+            f"`{name}` is complex: adcompiler differentiates functions of real numbers only",
+            _def_location(fn),
+            "Split complex values into real and imaginary parts, each a float array.",
         )
 
 

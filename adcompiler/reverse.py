@@ -49,7 +49,7 @@ import operator
 import numpy as np
 from dataclasses import dataclass
 
-from . import abstract, runtime
+from . import abstract, runtime, tracing
 from .activity import analyse
 from .errors import ADError, MissingRuleError, UnsupportedArgumentError, UnsupportedSyntaxError
 from .aliasing import UPDATES, VIEWS
@@ -106,6 +106,16 @@ def find_named(fn: Function, name: str) -> Value | None:
             if r.hint == name:
                 found = r
     return found
+
+
+class Spread:
+    """An adjoint that is one number for every element of its primal, as a sum's or a mean's
+    is: it stays that number while elementwise ops of the primal's shape consume it, and
+    becomes an array only where something needs the array (`_Sweep.spread_out`)."""
+
+    def __init__(self, value, like: Value):
+        self.value = value  # the number (an operand)
+        self.like = like  # the primal whose shape it stands for
 
 
 class TupleAdjoint:
@@ -193,6 +203,8 @@ class _Sweep:
         g = self.adjoints.get(result)
         if g is None or result not in self.varied or is_nondiff(op.fn):
             return
+        if isinstance(g, Spread):
+            g = g.value if self._keeps_shape(op) else self.spread_out(g, op.loc)
         if op.fn in TUPLE_MAKERS:
             for i, arg in enumerate(op.args):
                 item = self._item(g, i, op.loc)
@@ -225,11 +237,15 @@ class _Sweep:
         for i in active:
             with Recorder(op.loc, self.context.types) as recorder, _located(op.loc):
                 contribution = rule.vjps[i](cotangent, symbol(result), *map(symbol, op.args), **params)
-                if rule.unbroadcast:
-                    contribution = self._unbroadcast(contribution, op, i)
-                contribution = _operand_or_tuple(contribution)
+                if isinstance(contribution, tracing.Spread):
+                    contribution = self._spread(contribution.value, op.args[i])
+                else:
+                    if rule.unbroadcast:
+                        contribution = self._unbroadcast(contribution, op, i)
+                    contribution = _operand_or_tuple(contribution)
             self.ops += recorder.ops
-            fresh = bool(recorder.ops) and recorder.ops[-1].results[0] is contribution
+            fresh = bool(recorder.ops) and (recorder.ops[-1].results[0] is contribution or isinstance(
+                contribution, Spread) and recorder.ops[-1].results[0] is contribution.value)
             self.accumulate(op.args[i], contribution, fresh, op.loc)
 
     def _unbroadcast(self, contribution, op: Call, i: int):
@@ -311,6 +327,18 @@ class _Sweep:
             self.adjoints[target] = self._add_tuples(old, contribution, loc, target)
             return
         name = f"{target.hint}_bar"
+        if isinstance(contribution, Spread) or self._is_number_for_array(contribution, target):
+            number = contribution.value if isinstance(contribution, Spread) else contribution
+            if fresh and old is None and self.ops and self.ops[-1].results[0] is number:
+                number = self._named(number, name)  # the number that stands for the adjoint
+            if old is None or isinstance(old, Spread):
+                if old is not None:
+                    number = self._add(old.value, number, name, target, loc)
+                self.adjoints[target] = Spread(number, target)
+                return
+            contribution, fresh = number, False
+        if isinstance(old, Spread):
+            old = old.value  # a number added to an array spreads over it
         scattered = self._scattered(contribution) if fresh and isinstance(old, Value) else None
         if scattered is not None:  # x_bar[index] += g, rather than adding a mostly-zero array
             self.ops[-1] = Call((Value(name, loc),), runtime.add_at, (old,) + scattered, (), loc)
@@ -324,12 +352,58 @@ class _Sweep:
         elif old is None:
             self.adjoints[target] = contribution
         else:
-            total = self.context.typed(Value(name, loc), target)
-            self.ops.append(Call((total,), operator.add, (old, contribution), (), loc))
-            known = abstract.transfer(operator.add, [abstract.value_of(self.context.types, x) for x in (old, contribution)])
-            if known is not None:
-                self.context.types[total] = known
-            self.adjoints[target] = total
+            self.adjoints[target] = self._add(old, contribution, name, target, loc)
+
+    def _spread(self, number, target):
+        """A rule's `spread(g, x)`: a `Spread` where `x` is known to be an array with
+        dimensions, else the array it stands for."""
+        operand = as_operand(number)
+        primal = self.context.types.get(target)
+        if not (isinstance(primal, abstract.Array) and primal.dims):
+            return as_operand(np.broadcast_to(number, np.shape(self.context.symbol(target))))
+        if isinstance(operand, Value) and operand not in self.context.types:
+            self.context.types[operand] = abstract.Array((), None)  # a number, as the rule says
+        return Spread(operand, target)
+
+    def _add(self, old, contribution, name: str, target, loc) -> Value:
+        total = self.context.typed(Value(name, loc), target)
+        self.ops.append(Call((total,), operator.add, (old, contribution), (), loc))
+        known = abstract.transfer(operator.add, [abstract.value_of(self.context.types, x) for x in (old, contribution)])
+        if known is not None:
+            self.context.types[total] = known
+        return total
+
+    def _is_number_for_array(self, contribution, target) -> bool:
+        """A 0-d cotangent for an array: it stands for that number in every element."""
+        types = self.context.types
+        number = abstract.value_of(types, contribution)
+        primal = types.get(target)
+        return (isinstance(number, abstract.Scalar) or isinstance(number, abstract.Array) and number.dims == ()) \
+            and isinstance(primal, abstract.Array) and bool(primal.dims)
+
+    def _keeps_shape(self, op: Call) -> bool:
+        """Whether `op` is elementwise with every operand of its result's shape (or a literal
+        number), so that a number standing for its cotangent can be used as it is."""
+        from .rules import is_elementwise
+
+        if not is_elementwise(op.fn):
+            return False
+        types = self.context.types
+        result = abstract.value_of(types, op.results[0])
+        for x in op.operands:
+            if isinstance(x, Const) and x.name is None and isinstance(x.value, (int, float)):
+                continue
+            if abstract.value_of(types, x) != result or result is None:
+                return False
+        return True
+
+    def spread_out(self, spread: Spread, loc) -> Value:
+        """The array a `Spread` stands for: its number in every element of its primal's shape."""
+        with Recorder(loc, self.context.types) as recorder:
+            array = np.broadcast_to(self.context.symbol(spread.value) if isinstance(spread.value, (Value, Const))
+                                    else spread.value, np.shape(self.context.symbol(spread.like)))
+        self.ops += recorder.ops
+        return array.operand
 
     def _keys(self, container, partial: "TupleAdjoint"):
         """All keys of a container (from its abstract value), to add a run-time adjoint to."""
@@ -379,6 +453,8 @@ class _Sweep:
         if value is None:
             return Const(None)
         adjoint = self.adjoints.get(value)
+        if isinstance(adjoint, Spread):
+            adjoint = self.adjoints[value] = self.spread_out(adjoint, loc or value.loc)
         av = self.context.types.get(value)
         if isinstance(adjoint, TupleAdjoint) or adjoint is None and isinstance(av, (abstract.Sequence, abstract.Mapping)):
             return self._container(value, adjoint, av, loc or value.loc)
@@ -403,7 +479,7 @@ class _Sweep:
         parts = []
         for key in keys:
             item = items.get(key)
-            if item is None or isinstance(item, TupleAdjoint):
+            if item is None or isinstance(item, (TupleAdjoint, Spread)):
                 element = Value("item", loc)
                 self.ops.append(Call((element,), operator.getitem, (value, Const(key)), (), loc))
                 if isinstance(av, (abstract.Sequence, abstract.Mapping)):
@@ -474,7 +550,7 @@ class _Sweep:
         sweep.run(op.body.ops)
         next_bars = [sweep.adjoint_or_zeros(carried[j]) for j in active]
         touched = [k for k, v in enumerate(outer) if sweep.adjoints.get(v) is not outer_bars[k]]
-        body = Region((), tuple(sweep.ops), tuple(next_bars) + tuple(sweep.adjoints[outer[k]] for k in touched))
+        body = Region((), tuple(sweep.ops), tuple(next_bars) + tuple(sweep.adjoint_or_zeros(outer[k]) for k in touched))
         body = without_dead_ops(body)
         forward_body = dataclasses.replace(op.body, ops=self.context.forward(op.body.ops))
         forward_body, body = _hoist_metadata(forward_body, body)

@@ -55,6 +55,24 @@ class Recorder:
         return Symbol(result, av)
 
 
+class Spread:
+    """What `spread` returns on symbols: a number standing for itself in every element."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value):
+        self.value = value
+
+
+def spread(g, x):
+    """The cotangent of `x` that is the number `g` in every element (a sum's). On symbols
+    the reverse pass keeps it a number while elementwise ops can use it as it is; on real
+    arrays it is the array."""
+    if isinstance(x, Symbol) or isinstance(g, Symbol):
+        return Spread(g)
+    return np.broadcast_to(g, np.shape(x))
+
+
 def record(fn, *args, **kwargs) -> "Symbol":
     """Record `fn(*args, **kwargs)` in the active recorder."""
     recorder = getattr(_state, "recorder", None)

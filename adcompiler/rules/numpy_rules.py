@@ -12,7 +12,7 @@ import operator
 import numpy as np
 
 from .. import runtime
-from ..tracing import recordable
+from ..tracing import recordable, spread
 from .registry import defjvp, defvjp, nondiff
 
 matmul_adjoint_a = recordable(runtime.matmul_adjoint_a)
@@ -154,11 +154,22 @@ def _mean_count(x, ans, axis):
     return np.size(x) if axis is None else np.size(x) / np.size(ans)
 
 
-defvjp(np.sum, lambda g, ans, x, axis=None, keepdims=False: _expand_reduced(g, x, axis, keepdims),
-       params=("axis", "keepdims"))
+def _sum(g, ans, x, axis=None, keepdims=False):
+    if axis is None and not keepdims:
+        return spread(g, x)  # one number for every element, spread only where an array is needed
+    return _expand_reduced(g, x, axis, keepdims)
+
+
+def _mean(g, ans, x, axis=None, keepdims=False):
+    count = _mean_count(x, ans, axis)
+    if axis is None and not keepdims:
+        return spread(g / count, x)
+    return _expand_reduced(g / count, x, axis, keepdims)
+
+
+defvjp(np.sum, _sum, params=("axis", "keepdims"))
 defjvp(np.sum, lambda t, ans, x, axis=None, keepdims=False: np.sum(t, axis=axis, keepdims=keepdims))
-defvjp(np.mean, lambda g, ans, x, axis=None, keepdims=False:
-       _expand_reduced(g / _mean_count(x, ans, axis), x, axis, keepdims), params=("axis", "keepdims"))
+defvjp(np.mean, _mean, params=("axis", "keepdims"))
 defjvp(np.mean, lambda t, ans, x, axis=None, keepdims=False: np.mean(t, axis=axis, keepdims=keepdims))
 
 # ---------------------------------------------------------------- products and shapes

@@ -5,13 +5,11 @@ def branch_grad(x):
         y = x * 2
     else:
         y = np.sin(x)
-    y_times_y = y * y
-    sum_y_times_y = np.sum(y_times_y)
+    sum_y_times_y = np.sum(y * y)
     # backward pass
     sum_y_times_y_bar = 1.0
     # return np.sum(y * y)  (golden_functions.py:56)
-    y_times_y_bar = np.broadcast_to(sum_y_times_y_bar, np.shape(y_times_y))
-    y_bar = y_times_y_bar * y + y_times_y_bar * y
+    y_bar = sum_y_times_y_bar * y + sum_y_times_y_bar * y
     if gt_sum_x:
         # y = x * 2  (golden_functions.py:53)
         x_bar = y_bar * 2

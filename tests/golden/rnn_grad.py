@@ -13,13 +13,11 @@ def rnn_grad(W, U, x):
         h[t_plus_1] = tanh_plus_W_matmul_h_t
         _tape.append((t_plus_1, shape, tanh_plus_W_matmul_h_t, x_t, t, h_t_1))
     h_T = h[T]
-    h_T_pow_2 = h_T ** 2
-    sum_h_T_pow_2 = np.sum(h_T_pow_2)
+    sum_h_T_pow_2 = np.sum(h_T ** 2)
     # backward pass
     sum_h_T_pow_2_bar = 1.0
     # return np.sum(h[T] ** 2)  (golden_functions.py:88)
-    h_T_bar = np.broadcast_to(sum_h_T_pow_2_bar, np.shape(h_T_pow_2)) * 2 * h_T
-    h_bar = getitem_adjoint(h_T_bar, np.shape(h), T)
+    h_bar = getitem_adjoint(sum_h_T_pow_2_bar * 2 * h_T, np.shape(h), T)
     # for t in range(T):  (golden_functions.py:86)
     W_bar, x_bar, U_bar = zeros_like_input(W), zeros_like_input(x), zeros_like_input(U)
     for t_plus_1, shape, tanh_plus_W_matmul_h_t, x_t, t, h_t in reversed(_tape):
