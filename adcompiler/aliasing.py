@@ -61,7 +61,8 @@ def is_fresh_call(op) -> bool:
 class _Program:
     """Positions of definitions and reads, object classes, and enclosing loops."""
 
-    def __init__(self, fn: Function):
+    def __init__(self, fn: Function, accumulations: frozenset = frozenset()):
+        self.accumulations = accumulations  # ids of `a = a + b` ops that could be `a += b`
         self.parent: dict = {}
         self.defined: dict = {p: -1 for p in fn.params}
         self.reads: dict = {}  # value -> [(position, loops enclosing the read)]
@@ -100,9 +101,10 @@ class _Program:
             position = self.tick()
             self.read_operands(op, loops)
             if isinstance(op, Call):
-                if (op.fn in VIEWS or op.fn in UPDATES) and op.args:
+                update = op.fn in UPDATES or id(op) in self.accumulations
+                if (op.fn in VIEWS or update) and op.args:
                     self.union(op.results[0], op.args[0])
-                if op.fn in UPDATES:
+                if update:
                     self.updates.append((op, position, loops))
             elif isinstance(op, If):
                 for branch in op.regions:
@@ -163,9 +165,10 @@ def check_updates(fn: Function) -> None:
                 f"or compute `{other.hint}` after it.")
 
 
-def in_place_updates(fn: Function) -> set:
-    """The update ops (by id) that generated code may write in place."""
-    program = _Program(fn)
+def in_place_updates(fn: Function, accumulations=frozenset()) -> set:
+    """The update ops (by id) that generated code may write in place; `accumulations` are
+    additions `a + b` that may become `a += b` under the same conditions."""
+    program = _Program(fn, frozenset(accumulations))
     owned = owned_values(fn)
     return {id(op) for op, position, loops in program.updates
             if op.args[0] in owned and not program.conflicts(op, position, loops, include_target=True)}

@@ -21,6 +21,7 @@ Two layouts: `flat` binds the seed to `1.0` and returns everything at once (`gra
 from __future__ import annotations
 
 import ast
+import operator
 from dataclasses import dataclass
 
 from . import runtime
@@ -78,7 +79,7 @@ class _Emitter:
         self.by_hint: dict[str, list[str]] = {}
         self.lines: list[str] = []
         self.backward_at = len(fn.body.ops) if fn.backward_at is None else fn.backward_at
-        self.in_place = in_place_updates(fn)
+        self.in_place = in_place_updates(fn, _accumulations(fn.body, types))
         self.stopped_inline = False  # whether the last tail `If` of a loop body wrote its `break`
         self.commented = None  # the user line the last comment quoted
         self.pending = None  # that comment, until a statement follows it
@@ -184,7 +185,7 @@ class _Emitter:
             if j is None or counts.get(r) != 1 and op.fn not in _INLINE_ALWAYS:
                 continue
             use = region.ops[j]
-            if isinstance(use, Call) and use.fn in UPDATES and use.args[0] is r:
+            if isinstance(use, Call) and (use.fn in UPDATES or id(use) in self.in_place) and use.args[0] is r:
                 continue  # the array an update writes into needs a name
             if any(isinstance(o, Call) and o.fn in UPDATES or o.regions for o in region.ops[i + 1:j]):
                 continue  # writing it later would read an array after an update (or a loop) changed it
@@ -210,6 +211,11 @@ class _Emitter:
                 self.pending = f"# {op.loc.text.strip()}  ({op.loc.short})"
             if isinstance(op, Call) and op.fn in UPDATES:
                 self._update(op, scope, i, indent)
+            elif isinstance(op, Call) and id(op) in self.in_place and op.results[0] not in self.exprs.inline:
+                target = self.exprs.text(op.args[0])  # an adjoint accumulated in place: `W_bar += ...`
+                self.namer.share(op.results[0], target)
+                scope.holder[target] = op.results[0]
+                self.line(f"{indent}{target} += {self.exprs.text(op.args[1])}")
             elif isinstance(op, Call):
                 expression = ast.unparse(self.exprs.call(op))
                 target = self._name(op.results[0], scope, i, strict=False, preferred=scope.preferred.get(op.results[0]))
@@ -390,6 +396,28 @@ class _Emitter:
                 and all(isinstance(op, Call) and op.results[0] in self.exprs.inline for op in inner)):
             return ast.unparse(self.exprs.call(last))
         return None
+
+
+def _accumulations(region: Region, types: dict, found=None) -> set:
+    """Ids of additions `a + b` that may be written `a += b`: adjoint accumulations whose
+    result is known to have the shape of `a` (whether `a` may be overwritten is for
+    `aliasing.in_place_updates` to say)."""
+    from . import abstract
+
+    found = set() if found is None else found
+    lines = {r: (op.loc.file, op.loc.line) for op in region.ops if op.loc is not None for r in op.results}
+    for op in region.ops:
+        for inner in op.regions:
+            _accumulations(inner, types, found)
+        if not (isinstance(op, Call) and op.fn is operator.add and isinstance(op.args[0], Value)):
+            continue
+        same_line = op.loc is not None and lines.get(op.args[0]) == (op.loc.file, op.loc.line)
+        if not same_line and op.results[0].hint == op.args[0].hint and op.results[0].hint.endswith("_bar"):
+            a, r = types.get(op.args[0]), types.get(op.results[0])
+            if isinstance(a, abstract.Array) and isinstance(r, abstract.Array) and a.dims is not None \
+                    and a.dims == r.dims and (a.dtype is None or r.dtype is None or a.dtype == r.dtype):
+                found.add(id(op))
+    return found
 
 
 def _parenthesized(operand, text: str) -> str:

@@ -25,8 +25,8 @@ def rnn_grad(W, U, x):
         tanh_plus_W_matmul_h_t_bar = unbroadcast(np.copy(h_bar[t_plus_1]), shape)
         h_bar[t_plus_1] = 0.0
         plus_W_matmul_h_t_bar = tanh_plus_W_matmul_h_t_bar * (1 - tanh_plus_W_matmul_h_t ** 2)
-        U_bar = U_bar + np.outer(plus_W_matmul_h_t_bar, x_t)
+        U_bar += np.outer(plus_W_matmul_h_t_bar, x_t)
         add_into(x_bar, t, plus_W_matmul_h_t_bar @ U)
-        W_bar = W_bar + np.outer(plus_W_matmul_h_t_bar, h_t)
+        W_bar += np.outer(plus_W_matmul_h_t_bar, h_t)
         add_into(h_bar, t, plus_W_matmul_h_t_bar @ W)
     return sum_h_T_pow_2, (W_bar, U_bar, x_bar)
