@@ -215,12 +215,20 @@ def transfer(fn, avs, operands=(), kwargs=None):
     if special is not None:
         return special(avs, operands, kwargs)
     if fn in _COMPARISONS or isinstance(fn, np.ufunc) and fn.__name__ in _BOOLEAN_UFUNCS:
-        return _broadcast(avs, bool_result=True)
+        return _numpy_scalar(fn, _broadcast(avs, bool_result=True))
     if _elementwise(fn):
-        return _broadcast(avs)
+        return _numpy_scalar(fn, _broadcast(avs))
     if getattr(fn, "__module__", None) == "math":
         return Scalar("float")
     return None
+
+
+def _numpy_scalar(fn, av):
+    """NumPy functions of Python numbers return NumPy scalars (0-d), except those the
+    emitter writes with `math`, and Python's own operators."""
+    if isinstance(av, Scalar) and fn not in _PYTHON_OPERATORS and fn not in MATH_EQUIVALENTS:
+        return Array((), np.dtype(bool) if av.kind == "bool" else np.dtype(float))
+    return av
 
 
 def _hashable(fn) -> bool:
@@ -238,6 +246,8 @@ def _elementwise(fn) -> bool:
 
 
 _COMPARISONS = {operator.lt, operator.le, operator.gt, operator.ge, operator.eq, operator.ne}
+_PYTHON_OPERATORS = _COMPARISONS | {operator.add, operator.sub, operator.mul, operator.truediv, operator.pow,
+                                    operator.neg, operator.pos, operator.floordiv, operator.mod, builtins.abs}
 _BOOLEAN_UFUNCS = {"less", "less_equal", "greater", "greater_equal", "equal", "not_equal",
                    "logical_and", "logical_or", "logical_not", "logical_xor", "isnan", "isinf", "isfinite",
                    "signbit"}

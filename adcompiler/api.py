@@ -20,6 +20,7 @@ from .errors import ADError, NonScalarOutputError, WrtError
 from .lower import UnresolvedNameError
 from .pipeline import STAGES, Compiled, cached_front_end, cached_gradient, clear_caches  # noqa: F401
 from .reverse import Request, reverse
+from .runtime import as_gradient
 from .source import Source, parse
 
 class Gradient:
@@ -48,7 +49,7 @@ class Gradient:
         compiled = self._variants.get(signature)
         if compiled is None or not compiled.origin.bindings_unchanged():
             compiled = self._variants[signature] = cached_gradient(
-                self.fn, self.request, self._layout, self._dump, signature)
+                self.fn, self.request, self._layout, self._dump, signature, want_value=self.mode != "grad")
         self._last = compiled
         return compiled
 
@@ -112,6 +113,11 @@ class _Runner:
         if self.mode == "vjp":
             value, pullback = self.function(*args)
             return value, _Pullback(pullback, [args[i] for i in self.wrt], self.tuple_wrt)
+        if not self.compiled.with_value:  # the generated code returns what the caller gets
+            if self.retain:
+                grads, retained = self.function(*args)
+                return grads, _retained(self.gradient.request, (retained,))
+            return self.function(*args)
         value, grads, *retained = self.function(*args)
         if not self.scalar_output and np.ndim(value) != 0:
             raise NonScalarOutputError(
@@ -237,22 +243,7 @@ def _kind(arg) -> str:
 
 
 def _fresh(g, like=None):
-    """A gradient as handed to the user: of the type, dtype and shape of its input (float
-    in, float out; float32 in, float32 out; a dict of arrays for a dict of arrays), and
-    theirs to modify (never a read-only view)."""
-    if isinstance(like, dict) and isinstance(g, dict):
-        return {k: _fresh(g[k], v) for k, v in like.items()}
-    if isinstance(like, (tuple, list)) and isinstance(g, (tuple, list)):
-        return type(like)(_fresh(a, b) for a, b in zip(g, like))
-    if isinstance(like, np.ndarray):
-        if type(g) is not np.ndarray or g.dtype != like.dtype or not g.flags.writeable:
-            g = np.array(g, dtype=like.dtype)
-        return g
-    if isinstance(like, (float, np.floating)):
-        return g if type(g) is type(like) else type(like)(g)
-    if isinstance(g, np.ndarray) and not g.flags.writeable:
-        return g.copy()
-    return g
+    return as_gradient(g, like)
 
 
 def _def_location(fn):

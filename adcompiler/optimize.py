@@ -63,3 +63,30 @@ def _prune_regions(op):
     if isinstance(op, While):
         return dataclasses.replace(op, cond=pruned[0], body=pruned[1])
     return op
+
+
+def drop_needless_conversions(fn: Function, types: dict) -> Function:
+    """Remove `as_gradient(g, x)` where `g` is known to be a new array of `x`'s dtype and
+    dimensions already: the caller may have it as it is."""
+    from . import abstract, runtime
+    from .aliasing import owned_values
+    from .ir import Call, substitute
+
+    owned = owned_values(fn)
+    mapping, kept = {}, []
+    for op in fn.body.ops:
+        if isinstance(op, Call) and op.fn is runtime.as_gradient:
+            g, x = op.args
+            have, want = abstract.value_of(types, g), abstract.value_of(types, x)
+            if g in owned and isinstance(have, abstract.Array) and isinstance(want, abstract.Array) \
+                    and have.dims is not None and have.dims == want.dims and have.dtype == want.dtype \
+                    and want.dtype is not None:
+                mapping[op.results[0]] = g
+                continue
+        kept.append(op)
+    if not mapping:
+        return fn
+    body = substitute(dataclasses.replace(fn.body, ops=tuple(kept)), mapping)
+    backward_at = fn.backward_at if fn.backward_at is None else sum(
+        1 for op in fn.body.ops[:fn.backward_at] if op in kept)
+    return dataclasses.replace(fn, body=body, backward_at=backward_at)

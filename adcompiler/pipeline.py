@@ -22,7 +22,7 @@ from .errors import WrtError
 from .fence import fence
 from .lower import lower
 from .normalize import normalize
-from .optimize import eliminate_dead_code
+from .optimize import drop_needless_conversions, eliminate_dead_code
 from .reverse import Request, find_named, reverse
 from .source import Source, parse
 from .verify import verify
@@ -46,6 +46,7 @@ class Compiled:
     origin: Source  # for rebinding checks and error locations
     scalar_output: bool = False  # the output is known to be a scalar: no check needed at run time
     plain_gradients: tuple = ()  # per gradient: known to be a new array of its input's dtype
+    with_value: bool = True  # returns (value, gradients, ...); else the gradients as the caller gets them
 
 
 def front_end(fn, request: Request, dump=None) -> FrontEnd:
@@ -60,20 +61,24 @@ def front_end(fn, request: Request, dump=None) -> FrontEnd:
     return FrontEnd(source, primal, frozenset(_user_names(source)))
 
 
-def compile_gradient(fn, request: Request, layout: str, dump=None, signature=None) -> Compiled:
-    """The pipeline: front end, infer, reverse, optimise, emit, compile."""
+def compile_gradient(fn, request: Request, layout: str, dump=None, signature=None, want_value=True) -> Compiled:
+    """The pipeline: front end, infer, reverse, optimise, emit, compile. Without
+    `want_value`, and with an output known to be a scalar, the generated function
+    returns the gradients alone, as the caller gets them."""
     show = dumper(dump)
     front = cached_front_end(fn, request, dump)
     types = {} if signature is None else abstract.infer(front.primal, map(abstract.from_signature, signature))
+    scalar = _scalar_output(front.primal, types)
+    with_value = want_value or layout == "closure" or not scalar
     name = front.primal.name + ("_vjp" if layout == "closure" else "_grad")
-    adjoint = verify(reverse(front.primal, request, name, front.names, types))
+    adjoint = verify(reverse(front.primal, request, name, front.names, types, with_value, layout == "flat"))
     show("reverse", adjoint)
-    adjoint = verify(eliminate_dead_code(adjoint))
+    adjoint = verify(drop_needless_conversions(eliminate_dead_code(adjoint), types))
     show("optimize", adjoint)
     emitted = emit(adjoint, layout, front.names, types)
     show("emit", emitted.source)
-    return Compiled(load(emitted), emitted.source, front.primal, adjoint, front.source,
-                    _scalar_output(front.primal, types), _plain_gradients(adjoint, request, types))
+    return Compiled(load(emitted), emitted.source, front.primal, adjoint, front.source, scalar,
+                    _plain_gradients(adjoint, request, types) if with_value else (), with_value)
 
 
 def _scalar_output(primal, types) -> bool:
@@ -85,7 +90,7 @@ def _plain_gradients(adjoint, request: Request, types) -> tuple:
     """Which returned gradients are surely new arrays of their parameter's dtype, so that
     the caller may have them as they are."""
     owned = owned_values(adjoint)
-    grads = adjoint.returns[1]
+    grads = adjoint.returns[1] if len(adjoint.returns) > 1 else adjoint.returns[0]
     producers = {op.results[0]: op for op in adjoint.body.ops}
     if request.tuple_wrt:
         maker = producers.get(grads)
@@ -113,11 +118,11 @@ def cached_front_end(fn, request: Request, dump=None) -> FrontEnd:
     return hit
 
 
-def cached_gradient(fn, request: Request, layout: str, dump, signature) -> Compiled:
-    key = (fn, request, layout, signature)
+def cached_gradient(fn, request: Request, layout: str, dump, signature, want_value=True) -> Compiled:
+    key = (fn, request, layout, signature, want_value)
     hit = _CACHE.get(key)
     if hit is None or not hit.origin.bindings_unchanged():
-        hit = _CACHE[key] = compile_gradient(fn, request, layout, dump, signature)
+        hit = _CACHE[key] = compile_gradient(fn, request, layout, dump, signature, want_value)
     return hit
 
 

@@ -74,9 +74,13 @@ class Request:
     tuple_wrt: bool = False  # return the gradients as a tuple even for one parameter
 
 
-def reverse(fn: Function, request: Request, name: str, user_names=frozenset(), types=None) -> Function:
+def reverse(fn: Function, request: Request, name: str, user_names=frozenset(), types=None,
+            with_value: bool = True, seed_is_one: bool = False) -> Function:
     """`types`: what is known of the primal values (`abstract.infer`); the dict is extended
-    with what becomes known of the values the reverse pass makes."""
+    with what becomes known of the values the reverse pass makes. Without `with_value`
+    (a `grad` whose output is known to be a scalar) the function returns the gradients
+    only, each as the caller gets it (`_as_gradient`), and the value is not computed
+    unless the backward pass needs it."""
     output = fn.returns[0]
     wrt = [fn.params[i] for i in request.wrt]
     retained = [find_named(fn, n) for n in request.retain]
@@ -87,10 +91,16 @@ def reverse(fn: Function, request: Request, name: str, user_names=frozenset(), t
     seed = Value(f"{output.hint if isinstance(output, Value) else 'out'}_bar")
     if isinstance(output, Value):
         sweep.adjoints[output] = seed
-        context.typed(seed, output)
+        if seed_is_one:
+            types[seed] = abstract.Scalar("float")
+        else:
+            context.typed(seed, output)
     sweep.run(fn.body.ops)
     grads = [sweep.adjoint_or_zeros(p) for p in wrt]
-    results = [output, sweep.tuple_of(grads, fn.loc) if request.tuple_wrt else grads[0]]
+    if not with_value:
+        grads = [sweep.as_gradient(g, p) for g, p in zip(grads, wrt)]
+    results = [output] if with_value else []
+    results.append(sweep.tuple_of(grads, fn.loc) if request.tuple_wrt else grads[0])
     if retained:
         results.append(sweep.tuple_of([sweep.adjoint_or_zeros(v) for v in retained], fn.loc))
     forward = context.forward(fn.body.ops)
@@ -145,11 +155,12 @@ class _Context:
         """Whether `value` holds a tuple, list or dict (indexing it picks an element)."""
         return value in self.tuples or isinstance(self.types.get(value), (abstract.Sequence, abstract.Mapping))
 
-    def typed(self, new: Value, like) -> Value:
+    def typed(self, new: Value, like, same: bool = False) -> Value:
         """`new`, known to be shaped like `like` (an adjoint is shaped like its primal; its
-        dtype may differ: float32 data can have a float64 gradient until the end)."""
+        dtype may differ: float32 data can have a float64 gradient until the end), or,
+        with `same`, to be what `like` is (a new name for it)."""
         av = abstract.value_of(self.types, like)
-        if isinstance(av, abstract.Array):
+        if isinstance(av, abstract.Array) and not same:
             av = abstract.Array(av.dims, None)
         if av is not None and av != "range":
             self.types[new] = av
@@ -346,7 +357,7 @@ class _Sweep:
         elif old is None and fresh:
             self.adjoints[target] = self._named(contribution, name)
         elif old is None and isinstance(contribution, Value) and target.hint in self.context.user_names:
-            alias = self.context.typed(Value(name, loc), contribution)  # the user's variable gets its own adjoint name
+            alias = self.context.typed(Value(name, loc), contribution, same=True)  # the user's variable's own name
             self.ops.append(Call((alias,), runtime.rename, (contribution,), (), loc))
             self.adjoints[target] = alias
         elif old is None:
@@ -444,7 +455,7 @@ class _Sweep:
     def _named(self, contribution: Value, name: str) -> Value:
         """Name the value just recorded after the adjoint it becomes."""
         op = self.ops[-1]
-        named = self.context.typed(Value(name, contribution.loc), contribution)
+        named = self.context.typed(Value(name, contribution.loc), contribution, same=True)
         self.ops[-1] = dataclasses.replace(op, results=(named,))
         return named
 
@@ -494,6 +505,25 @@ class _Sweep:
         self.ops.append(Call((result,), maker, tuple(args), (), loc))
         self.adjoints[value] = result
         return result
+
+    def as_gradient(self, g, param: Value):
+        """`g` as the caller gets it: of its parameter's type, dtype and shape, and a new
+        array (see `runtime.as_gradient`); `optimize` drops the conversion where it is
+        known to change nothing."""
+        types = self.context.types
+        want, have = types.get(param), abstract.value_of(types, g)
+        if isinstance(want, abstract.Scalar) and want.kind == "float":
+            if isinstance(have, abstract.Scalar) and have.kind == "float":
+                return g
+            converted = Value(g.hint if isinstance(g, Value) else f"{param.hint}_bar", param.loc)
+            self.ops.append(Call((converted,), float, (g,), (), param.loc))
+            types[converted] = want
+            return converted
+        converted = Value(g.hint if isinstance(g, Value) else f"{param.hint}_bar", param.loc)
+        self.ops.append(Call((converted,), runtime.as_gradient, (g, param), (), param.loc))
+        if want is not None:
+            types[converted] = want
+        return converted
 
     def tuple_of(self, items, loc):
         result = Value("grads", loc)

@@ -68,6 +68,22 @@ def rename(x):
     return x
 
 
+def as_gradient(g, like):
+    """`g` as a gradient of `like` is handed to the caller: of its type, dtype and shape
+    (float in, float out; float32 in, float32 out; a dict of arrays for a dict of arrays),
+    and the caller's own array to modify (never an input, or a view of one). Generated
+    code calls it only where it cannot tell that `g` already is all that."""
+    if isinstance(like, dict) and isinstance(g, dict):
+        return {k: as_gradient(g[k], v) for k, v in like.items()}
+    if isinstance(like, (tuple, list)) and isinstance(g, (tuple, list)):
+        return type(like)(as_gradient(a, b) for a, b in zip(g, like))
+    if isinstance(like, np.ndarray):
+        return np.array(g, dtype=like.dtype)  # a copy: g may be an input, or a view of one
+    if isinstance(like, (float, np.floating)):
+        return g if type(g) is type(like) else type(like)(g)
+    return np.array(g) if isinstance(g, np.ndarray) else g
+
+
 def make_tuple(*items):
     """A tuple of the arguments; generated code spells it `(a, b)`."""
     return items

@@ -268,6 +268,6 @@ nondiff(
     np.shape, np.ndim, np.size, np.zeros, np.ones, np.full, np.empty, np.eye, np.arange,
     np.linspace, np.zeros_like, np.ones_like, np.full_like, np.empty_like,
     builtins.len, builtins.int, builtins.bool, builtins.range, builtins.slice,
-    math.floor, math.ceil, runtime.stop_gradient, runtime.dtype_of, builtins.isinstance, builtins.round,
+    math.floor, math.ceil, runtime.stop_gradient, runtime.dtype_of, runtime.as_gradient, builtins.isinstance, builtins.round,
     np.any, np.all,
 )

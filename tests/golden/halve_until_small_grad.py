@@ -4,7 +4,6 @@ def halve_until_small_grad(x):
     while x > 1.0:
         x = x * 0.5
         _n = _n + 1
-    x_times_x = x * x
     # backward pass
     x_times_x_bar = 1.0
     # return x * x  (golden_functions.py:71)
@@ -13,4 +12,4 @@ def halve_until_small_grad(x):
     for _ in range(_n):
         # x = x * 0.5  (golden_functions.py:70)
         x_bar = x_bar * 0.5
-    return x_times_x, x_bar
+    return x_bar

@@ -7,7 +7,6 @@ def logistic_loss_grad(w, b, x, y):
     tmp_1 = 1 - y
     tmp_2 = 1 - p
     plus_y_times_log_p = y * np.log(p) + tmp_1 * np.log(tmp_2)
-    loss = -np.mean(plus_y_times_log_p)
     # backward pass
     loss_bar = 1.0
     # loss = -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))  (golden_functions.py:36)
@@ -19,4 +18,4 @@ def logistic_loss_grad(w, b, x, y):
     # z = x @ w + b  (golden_functions.py:34)
     b_bar = np.sum(z_bar)
     w_bar = z_bar @ x
-    return loss, (w_bar, b_bar)
+    return (w_bar, float(b_bar))

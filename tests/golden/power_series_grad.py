@@ -21,4 +21,4 @@ def power_series_grad(x, n):
         term_bar = term_times_x_bar * x
         x_bar = x_bar + term_times_x_bar * term_1
         total_bar = total_bar_1
-    return total, x_bar
+    return x_bar
