@@ -68,7 +68,10 @@ class Mapping:
 
 def signature(args) -> tuple:
     """A hashable description of the arguments, the key of a specialised variant."""
-    return tuple(_describe(a) for a in args)
+    return tuple(map(_describe, args))
+
+
+_FLOAT, _INT = ("f",), ("i",)
 
 
 def _describe(a):
@@ -77,9 +80,9 @@ def _describe(a):
         shape = a.shape
         return ("a", a.dtype.char, len(shape)) if 1 not in shape else ("a", a.dtype.char, tuple(s == 1 for s in shape))
     if t is float:
-        return ("f",)
+        return _FLOAT
     if t is int or t is bool:
-        return ("i",)
+        return _INT
     if isinstance(a, np.generic):
         return ("a", a.dtype.char, 0)
     if t is tuple or t is list:

@@ -77,7 +77,7 @@ class Gradient:
         if runner is None or not runner.compiled.origin.bindings_unchanged():
             runner = self._runner(args)
         self._last = runner.compiled
-        return runner(args)
+        return runner.run(*args)
 
     def _runner(self, args) -> "_Runner":
         """Compile (or fetch) the variant for these arguments' signature, checking them once."""
@@ -108,6 +108,8 @@ class _Runner:
         self.retain = request.retain
         self.scalar_output = compiled.scalar_output
         self.plain = all(compiled.plain_gradients) and all(isinstance(args[i], np.ndarray) for i in request.wrt)
+        fast = self.mode == "grad" and not compiled.with_value and not self.retain
+        self.run = self.function if fast else (lambda *a: self(a))  # the generated code, when it returns it all
 
     def __call__(self, args):
         if self.mode == "vjp":

@@ -90,3 +90,29 @@ def drop_needless_conversions(fn: Function, types: dict) -> Function:
     backward_at = fn.backward_at if fn.backward_at is None else sum(
         1 for op in fn.body.ops[:fn.backward_at] if op in kept)
     return dataclasses.replace(fn, body=body, backward_at=backward_at)
+
+
+def measure_earliest(fn: Function) -> Function:
+    """Shape queries (`np.size(y)`, `np.shape(y)`) read the earliest value certainly of the
+    same shape (`shapes.ShapeClasses`): a mean's count then need not keep the value it
+    averages alive, and dead-code elimination can drop it when only the gradient is wanted."""
+    import numpy as np
+
+    from .ir import Call
+    from .shapes import ShapeClasses
+
+    classes = ShapeClasses(fn)
+    defined = {p: -1 for p in fn.params}
+    for i, op in enumerate(fn.body.ops):
+        for r in op.results:
+            defined[r] = i
+    queries = (np.size, np.shape, np.ndim)
+    ops, changed = [], False
+    for i, op in enumerate(fn.body.ops):
+        if isinstance(op, Call) and op.fn in queries and len(op.args) == 1 and isinstance(op.args[0], Value):
+            root = classes.find(op.args[0])
+            if root is not op.args[0] and defined.get(root, i) < i:
+                op = dataclasses.replace(op, args=(root,))
+                changed = True
+        ops.append(op)
+    return dataclasses.replace(fn, body=dataclasses.replace(fn.body, ops=tuple(ops))) if changed else fn

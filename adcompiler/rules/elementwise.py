@@ -75,7 +75,10 @@ diagonal(np.log2, lambda g, ans, x: g / (x * LN2))
 diagonal(np.log10, lambda g, ans, x: g / (x * LN10))
 for log1p in (np.log1p, math.log1p):
     diagonal(log1p, lambda g, ans, x: g / (1 + x))
-diagonal(np.logaddexp, lambda g, ans, x, y: g * np.exp(x - ans), lambda g, ans, x, y: g * np.exp(y - ans),
+# d/dx log(e^x + e^y) = 1 / (1 + e^(y - x)), a logistic sigmoid: it needs no `ans`, so a
+# gradient that does not need the loss's value does not compute it (e^(y - x) may overflow
+# to inf, giving the correct limit 0).
+diagonal(np.logaddexp, lambda g, ans, x, y: g / (1 + np.exp(y - x)), lambda g, ans, x, y: g / (1 + np.exp(x - y)),
          unbroadcast=True)
 diagonal(np.logaddexp2, lambda g, ans, x, y: g * np.exp2(x - ans), lambda g, ans, x, y: g * np.exp2(y - ans),
          unbroadcast=True)
