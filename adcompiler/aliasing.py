@@ -35,7 +35,7 @@ VIEWS = {
     np.swapaxes, np.moveaxis, np.asarray, np.atleast_1d, np.atleast_2d, np.atleast_3d, np.diagonal,
     np.real, runtime.rename, runtime.stop_gradient, runtime.unbroadcast,
 }
-UPDATES = (runtime.setitem, runtime.add_at)
+UPDATES = (runtime.setitem, runtime.add_at, runtime.list_append)
 # (function, argument position) pairs that read only an array's shape or dtype, which
 # an update does not change: such a read never conflicts with an update.
 METADATA_READS = {
@@ -45,7 +45,8 @@ METADATA_READS = {
 FRESH = {
     np.zeros, np.ones, np.empty, np.full, np.zeros_like, np.ones_like, np.empty_like, np.full_like,
     np.array, np.copy, np.eye, np.identity, np.arange, np.linspace,
-    runtime.setitem, runtime.add_at, runtime.getitem_adjoint, runtime.zeros_like_input,
+    runtime.setitem, runtime.add_at, runtime.list_append, runtime.make_list, runtime.getitem_adjoint,
+    runtime.zeros_like_input,
     operator.add, operator.sub, operator.mul, operator.truediv, operator.pow, operator.neg, operator.matmul,
 }
 
@@ -67,7 +68,9 @@ class _Program:
         self.defined: dict = {p: -1 for p in fn.params}
         self.reads: dict = {}  # value -> [(position, loops enclosing the read)]
         self.updates: list = []  # (op, position, loops enclosing it)
+        self.paths: dict = {}  # id(update op) -> the branches it is in
         self.counter = 0
+        self.path: tuple = ()  # ((id of an If, branch index), ...) enclosing what is being read
         self.region(fn.body, ())
 
     def find(self, v):
@@ -87,7 +90,7 @@ class _Program:
 
     def read(self, x, loops) -> None:
         if isinstance(x, Value):
-            self.reads.setdefault(x, []).append((self.counter, loops))
+            self.reads.setdefault(x, []).append((self.counter, loops, self.path))
 
     def read_operands(self, op, loops) -> None:
         for k, x in enumerate(op.operands):
@@ -106,11 +109,15 @@ class _Program:
                     self.union(op.results[0], op.args[0])
                 if update:
                     self.updates.append((op, position, loops))
+                    self.paths[id(op)] = self.path
             elif isinstance(op, If):
-                for branch in op.regions:
+                outer = self.path
+                for k, branch in enumerate(op.regions):
+                    self.path = outer + ((id(op), k),)
                     self.region(branch, loops)
                     for r, y in zip(op.results, branch.yields):
                         self.union(r, y)
+                self.path = outer
             else:
                 inner = loops + (op,)
                 carried = op.body.params[len(op.body.params) - len(op.inits):]
@@ -139,7 +146,10 @@ class _Program:
                 continue
             if self.defined.get(v, -1) > position:
                 continue  # a later version, or a view of one
-            for at, read_loops in reads:
+            path = self.paths.get(id(op), ())
+            for at, read_loops, read_path in reads:
+                if _exclusive(path, read_path):
+                    continue  # the other branch of an `if`: never runs after the update
                 if at > position or any(loop in read_loops and self.defined.get(v, -1) < self._start(loop)
                                         for loop in loops):
                     found.append(v)
@@ -149,6 +159,12 @@ class _Program:
     def _start(self, loop) -> int:
         params = loop.body.params
         return min((self.defined[p] for p in params if p in self.defined), default=0)
+
+
+def _exclusive(a: tuple, b: tuple) -> bool:
+    """Whether two places are in different branches of one `if`."""
+    branches = dict(a)
+    return any(branches.get(if_id, k) != k for if_id, k in b)
 
 
 def check_updates(fn: Function) -> None:

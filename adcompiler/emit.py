@@ -229,7 +229,18 @@ class _Emitter:
                 self._loop(op, scope, i, depth, comments)
 
     def _update(self, op: Call, scope: _Scope, i: int, indent: str) -> None:
-        """`x[index] = v` (or `+=`), in place when `aliasing` allows it, else on a copy."""
+        """`x[index] = v` (or `+=`, or `items.append(v)`), in place when `aliasing` allows
+        it, else on a copy."""
+        if op.fn is runtime.list_append:
+            items, value = (self.exprs.text(a) for a in op.args)
+            if id(op) in self.in_place:
+                self.namer.share(op.results[0], items)
+                scope.holder[items] = op.results[0]
+                self.line(f"{indent}{items}.append({value})")
+            else:
+                name = self._name(op.results[0], scope, i, strict=False, preferred=scope.preferred.get(op.results[0]))
+                self.line(f"{indent}{name} = {items} + [{value}]")
+            return
         target, index, value = op.args
         place = ast.unparse(ast.Subscript(ast.Name("X"), self.exprs.operand(index, in_index=True)))[1:]
         value_text = self.exprs.text(value)

@@ -14,6 +14,7 @@ _ALLOWED = (
     gast.Assign, gast.AugAssign, gast.Return, gast.Expr, gast.Pass,
     gast.If, gast.For, gast.While, gast.Break, gast.Continue, gast.IfExp, gast.BoolOp, gast.boolop,
     gast.FunctionDef, gast.Lambda, gast.arguments, gast.With, gast.withitem, gast.Dict,
+    gast.ListComp, gast.GeneratorExp, gast.comprehension,
     gast.BinOp, gast.UnaryOp, gast.Compare, gast.Call, gast.keyword, gast.Name, gast.Constant,
     gast.Attribute, gast.Subscript, gast.Slice, gast.Tuple, gast.List,
     gast.expr_context, gast.operator, gast.unaryop, gast.cmpop,
@@ -27,15 +28,13 @@ _ADVICE = {
     gast.YieldFrom: "Generators cannot be differentiated; return a value instead.",
     gast.Await: "Async code cannot be differentiated; write a plain function.",
     gast.AsyncFunctionDef: "Async code cannot be differentiated; write a plain function.",
-    gast.ListComp: "Write the loop out, or use array operations.",
-    gast.GeneratorExp: "Write the loop out, or use array operations.",
 }
 
 _WHAT = { gast.IfExp: "conditional expressions are", gast.While: "`while` loops are", gast.BoolOp: "`and` / `or` are",
     gast.Try: "`try` statements are",
     gast.Global: "`global` declarations are", gast.Nonlocal: "`nonlocal` declarations are",
     gast.Yield: "`yield` is", gast.YieldFrom: "`yield from` is", gast.Await: "`await` is",
-    gast.ListComp: "list comprehensions are", gast.GeneratorExp: "generator expressions are",
+
 }
 
 
@@ -72,6 +71,8 @@ def _check_signature(source: Source) -> None:
 
 
 def _check_details(source: Source, node) -> None:
+    if isinstance(node, gast.comprehension) and node.is_async:
+        _refuse(source, node.target, "async comprehensions are", "Use a plain comprehension.")
     if isinstance(node, gast.FunctionDef) and node.decorator_list:
         _refuse(source, node.decorator_list[0], "decorated nested functions are", "Define the function without a decorator.")
     if isinstance(node, (gast.FunctionDef, gast.Lambda)) and (node.args.kwarg or node.args.kwonlyargs):

@@ -81,6 +81,7 @@ class _Lowering(ExpressionLowering, CallInlining):
         self.fresh: set[Value] = set()  # temporaries made by the current statement
         self.later: list[set] = []  # names read after the statement being lowered, innermost last
         self.displays: dict = {}  # value of a tuple or list display -> its elements
+        self.used_names = {n.id for n in gast.walk(source.tree) if isinstance(n, gast.Name)}
 
     def error(self, cls, node, message, hint=None):
         return cls(message, self.source.location(node), hint)
@@ -161,6 +162,62 @@ class _Lowering(ExpressionLowering, CallInlining):
                 self.fresh = set()
                 stopped = self.call(runtime.stop_gradient, [self.env[name]], stmt)
                 self.env[name] = self.named(stopped, name)
+
+    def comprehension(self, node):
+        """`[elt for target in iterable if cond ...]` (also a generator expression): a list
+        built element by element. Over a tuple or list display or a constant range, the
+        elements are lowered one by one into a list display; otherwise it is a loop that
+        appends to a new list. The comprehension's variables stay inside it, as in Python."""
+        node = _hide_targets(node, self.hidden_name)
+        gen = node.generators[0]
+        elements = self._static_elements(gen.iter) if len(node.generators) == 1 and not gen.ifs else None
+        if elements is not None:
+            items = []
+            for element in elements:
+                self.assign(gen.target, element, None)
+                items.append(self.operand(node.elt))
+            return self.display(items, node)
+        items = self.hidden_name("items")
+        self.env[items] = self.call(runtime.make_list, [], node)
+        self.env["#append"] = _Static(runtime.list_append, "list_append")
+        store = gast.Name(id=items, ctx=gast.Store(), annotation=None, type_comment=None)
+        load = gast.Name(id=items, ctx=gast.Load(), annotation=None, type_comment=None)
+        append = gast.Call(func=gast.Name(id="#append", ctx=gast.Load(), annotation=None, type_comment=None),
+                           args=[load, node.elt], keywords=[])
+        body = [gast.Assign(targets=[store], value=append, type_comment=None)]
+        for gen in reversed(node.generators):
+            for cond in reversed(gen.ifs):
+                body = [gast.If(test=cond, body=body, orelse=[])]
+            body = [gast.For(target=gen.target, iter=gen.iter, body=body, orelse=[], type_comment=None)]
+        for stmt in body:
+            for n in gast.walk(stmt):
+                if hasattr(n, "lineno") and getattr(n, "lineno", None) is None or not hasattr(n, "lineno"):
+                    gast.copy_location(n, node)
+        self.later.append({items})
+        try:
+            self.statement(body[0])
+        finally:
+            self.later.pop()
+        return self.env[items]
+
+    def _static_elements(self, node):
+        """The operands a display or a constant `range` iterates over, if known here."""
+        if isinstance(node, (gast.Tuple, gast.List)):
+            return [self.operand(e) for e in node.elts]
+        if isinstance(node, gast.Call) and not node.keywords and getattr(self.expr(node.func), "obj", None) is range:
+            bounds = [self.operand(a) for a in node.args]
+            if all(isinstance(b, Const) and isinstance(b.value, int) for b in bounds) and len(range(*[b.value for b in bounds])) <= 32:
+                return [Const(k) for k in range(*[b.value for b in bounds])]
+        value = self.operand(node) if isinstance(node, gast.Name) else None
+        return self.displays.get(value) if isinstance(value, Value) and isinstance(self.displays.get(value), list) else None
+
+    def hidden_name(self, base: str) -> str:
+        """A variable name no code of the user's uses."""
+        n = 0
+        while f"{base}_{n}" in self.used_names:
+            n += 1
+        self.used_names.add(f"{base}_{n}")
+        return f"{base}_{n}"
 
     def tail_if(self, stmt, tail: _Tail) -> tuple:
         cond = self.operand(stmt.test)
@@ -364,6 +421,19 @@ class _Lowering(ExpressionLowering, CallInlining):
                         self.displays[renamed] = self.displays.pop(value)
                     return renamed
         return value
+
+
+def _hide_targets(node, fresh):
+    """The comprehension with its target variables renamed to names of its own."""
+    import copy
+
+    node = copy.deepcopy(node)
+    names = {n.id for g in node.generators for n in gast.walk(g.target) if isinstance(n, gast.Name)}
+    mapping = {name: fresh(name) for name in sorted(names)}
+    for n in gast.walk(node):
+        if isinstance(n, gast.Name) and n.id in mapping:
+            n.id = mapping[n.id]
+    return node
 
 
 def _target_names(target, lowering) -> list[str]:

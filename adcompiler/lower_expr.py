@@ -202,6 +202,12 @@ class ExpressionLowering:
         self.displays[result] = items
         return result
 
+    def expr_ListComp(self, node):
+        return self.comprehension(node)
+
+    def expr_GeneratorExp(self, node):
+        return self.comprehension(node)
+
     def expr_Lambda(self, node):
         return _Static(LocalFunction(node, self.source, self.env), "lambda")
 

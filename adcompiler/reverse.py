@@ -233,8 +233,11 @@ class _Sweep:
             if isinstance(index, Const) and isinstance(index.value, (int, str)):
                 self.accumulate(op.args[0], TupleAdjoint({index.value: g}), False, op.loc)
                 return
-            raise MissingRuleError("a differentiated value is read from a tuple or list at a position known "
-                                   "only at run time", op.loc, "Index tuples and lists with constants.")
+            old = self.adjoint_or_zeros(op.args[0], op.loc)  # a key known at run time: a copy, with g added
+            added = self.context.typed(Value(f"{op.args[0].hint}_bar", op.loc), op.args[0], same=True)
+            self.ops.append(Call((added,), runtime.with_added, (old, index, g), (), op.loc))
+            self.adjoints[op.args[0]] = added
+            return
         active = [i for i, a in enumerate(op.args) if a in self.varied]
         rule = self._rule(op, active)
         params = self._params(op, rule)
@@ -362,6 +365,10 @@ class _Sweep:
             self.adjoints[target] = alias
         elif old is None:
             self.adjoints[target] = contribution
+        elif self.context.is_container(target):  # two adjoints of one container, each built at run time
+            total = self.context.typed(Value(name, loc), target, same=True)
+            self.ops.append(Call((total,), runtime.add_structures, (old, contribution), (), loc))
+            self.adjoints[target] = total
         else:
             self.adjoints[target] = self._add(old, contribution, name, target, loc)
 
@@ -568,11 +575,6 @@ class _Sweep:
         typed = self.context.typed
         carried_bars = [typed(Value(f"{carried[j].hint}_bar", loc), carried[j]) for j in active]
         outer = [v for v in _outer_reads(op) if v in self.varied]
-        for v in outer:
-            if self.context.is_container(v):
-                raise UnsupportedSyntaxError(
-                    f"this loop reads elements of `{v.hint}`, a tuple, list or dict that carries gradients",
-                    loc, f"Take the elements out of `{v.hint}` before the loop, e.g. `W = {v.hint}[\"W\"]`.")
         outer_bars = [typed(Value(f"{v.hint}_bar", loc), v) for v in outer]
         sweep = _Sweep(self.context, dict(zip(outer, outer_bars)), in_loop=True)
         for j, bar in zip(active, carried_bars):

@@ -120,6 +120,45 @@ def make_dict(*keys_and_values):
     return dict(zip(keys_and_values[::2], keys_and_values[1::2]))
 
 
+def list_append(items, value):
+    """`items` with `value` appended, as a new list: the meaning of `items.append(value)`
+    in the IR, which generated code writes in place when it may (see `aliasing`)."""
+    return items + [value]
+
+
+def sum_adjoint(g, items):
+    """The adjoint of `sum(items)` (Python's): `g` for each item, in the item's shape."""
+    return [unbroadcast(g, x) for x in items]
+
+
+def extremum_adjoint(g, items, ans):
+    """The adjoint of `max(items)` or `min(items)` (Python's): `g` split among the items equal
+    to the result, zero for the others."""
+    hits = [float(np.all(x == ans)) for x in items]
+    share = g / sum(hits)
+    return [unbroadcast(share * h, x) for h, x in zip(hits, items)]
+
+
+def with_added(items, key, g):
+    """A copy of the container `items` with `g` added to its element at `key` (the
+    adjoint of reading `items[key]` at a key known only at run time)."""
+    if isinstance(items, dict):
+        items = dict(items)
+    else:
+        kind, items = type(items), list(items)
+    items[key] = items[key] + g
+    return items if isinstance(items, dict) or kind is list else kind(items)
+
+
+def add_structures(a, b):
+    """The sum of two adjoints of one container, element by element."""
+    if isinstance(a, dict):
+        return {k: add_structures(a[k], b[k]) for k in a}
+    if isinstance(a, (list, tuple)):
+        return type(a)(add_structures(x, y) for x, y in zip(a, b))
+    return a + b
+
+
 def make_list(*items):
     """A list of the arguments; generated code spells it `[a, b]`."""
     return list(items)
@@ -191,7 +230,10 @@ def dot_adjoint_b(g, a, b):
 
 
 def zeros_like_input(x):
-    """A zero gradient of the type and shape of `x` (a float for a Python float)."""
+    """A zero gradient of the type and shape of `x` (a float for a Python float, a list of
+    zeros for a list)."""
     if isinstance(x, np.ndarray):
         return np.zeros_like(x, dtype=np.result_type(x, 1.0))
+    if isinstance(x, (list, tuple)):
+        return type(x)(zeros_like_input(item) for item in x)
     return type(x)(0.0) if isinstance(x, (float, np.floating)) else 0.0

@@ -12,7 +12,7 @@ import operator
 import numpy as np
 
 from .. import runtime
-from ..tracing import recordable, spread
+from ..tracing import Symbol, recordable, spread
 from .registry import defjvp, defvjp, nondiff
 
 matmul_adjoint_a = recordable(runtime.matmul_adjoint_a)
@@ -235,6 +235,13 @@ defvjp(runtime.setitem, lambda g, ans, x, index, value: setitem(g, index, 0.0), 
 defjvp(runtime.setitem, lambda t, ans, x, index, value: setitem(t, index, 0.0), None,
        lambda t, ans, x, index, value: setitem(np.zeros_like(ans), index, t))
 
+# a list built by a comprehension: the cotangent of a list is a list (or an array along
+# axis 0, from np.stack or np.sum); the appended value's is its last element
+defvjp(runtime.list_append, lambda g, ans, items, value: g[:-1], lambda g, ans, items, value: g[-1])
+defjvp(runtime.list_append, lambda t, ans, items, value: list_append(t, 0.0 * ans[-1]),
+       lambda t, ans, items, value: list_append(runtime.zeros_like_input(ans[:-1]), t))
+list_append = recordable(runtime.list_append)
+
 # x[index] += value, for indices that may repeat (the adjoint of a read accumulates so)
 add_at = recordable(runtime.add_at)
 defvjp(runtime.add_at, lambda g, ans, x, index, value: g, None,
@@ -258,6 +265,48 @@ def _float_dtype(dtype) -> bool:
 defvjp(runtime.astype, lambda g, ans, x, dtype: g if _float_dtype(dtype) else None, params=("dtype",))
 defjvp(runtime.astype, lambda t, ans, x, dtype: t if _float_dtype(dtype) else 0.0 * t)
 
+# ---------------------------------------------------------------- Python's sum, max and min
+
+sum_adjoint = recordable(runtime.sum_adjoint)
+extremum_adjoint = recordable(runtime.extremum_adjoint)
+defvjp(builtins.sum, lambda g, ans, items, start=0: sum_adjoint(g, items),
+       lambda g, ans, items, start=0: g)
+defjvp(builtins.sum, lambda t, ans, items, start=0: builtins.sum(t) if not isinstance(t, Symbol) else record_sum(t),
+       lambda t, ans, items, start=0: t)
+
+
+def record_sum(t):
+    return recordable(builtins.sum)(t)
+
+
+# max(a, b) / min(a, b) of two numbers or arrays, or max(items) / min(items) of a sequence
+def _extremum_first(larger):
+    def rule(g, ans, a, b=None):
+        if b is None:
+            return extremum_adjoint(g, a, ans)
+        return g * (_larger(a, b) if larger else _smaller(a, b))
+    return rule
+
+
+def _extremum_second(larger):
+    def rule(g, ans, a, b=None):
+        return g * (_larger(b, a) if larger else _smaller(b, a))
+    return rule
+
+
+def _extremum_jvp_first(larger):
+    def rule(t, ans, a, b=None):
+        if b is None:
+            return builtins.sum(ti * float(np.all(x == ans)) for ti, x in zip(t, a))
+        return t * (_larger(a, b) if larger else _smaller(a, b))
+    return rule
+
+
+for fn, larger in ((builtins.max, True), (builtins.min, False)):
+    defvjp(fn, _extremum_first(larger), _extremum_second(larger))
+    defjvp(fn, _extremum_jvp_first(larger), lambda t, ans, a, b=None, larger=larger:
+           t * (_larger(b, a) if larger else _smaller(b, a)))
+
 # ---------------------------------------------------------------- no derivative
 
 nondiff(
@@ -268,6 +317,7 @@ nondiff(
     np.shape, np.ndim, np.size, np.zeros, np.ones, np.full, np.empty, np.eye, np.arange,
     np.linspace, np.zeros_like, np.ones_like, np.full_like, np.empty_like,
     builtins.len, builtins.int, builtins.bool, builtins.range, builtins.slice,
-    math.floor, math.ceil, runtime.stop_gradient, runtime.dtype_of, runtime.as_gradient, builtins.isinstance, builtins.round,
+    math.floor, math.ceil, runtime.stop_gradient, runtime.dtype_of, runtime.as_gradient,
+    runtime.zeros_like_input, builtins.isinstance, builtins.round,
     np.any, np.all,
 )
