@@ -30,7 +30,7 @@ UNSUPPORTED = [
     ("try", "    try:\n        y = x\n    except ValueError:\n        y = x\n", "try:", 4),
     ("global", "    global counter\n", "global counter", 4),
     ("yield", "    yield x\n", "yield x", 4),
-    ("comprehension", "    y = [t for t in x]\n", "y = [t for t in x]", 8),
+    ("dict comprehension", "    y = {k: x for k in 'ab'}\n", "y = {k: x for k in 'ab'}", 8),
     ("set", "    y = {x, 1.0}\n", "y = {x, 1.0}", 8),
     ("chained comparison", "    y = 0 < x < 1\n", "y = 0 < x < 1", 8),
     ("attribute assignment", "    x.real = 1.0\n", "x.real = 1.0", 4),
