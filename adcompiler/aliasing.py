@@ -45,6 +45,7 @@ METADATA_READS = {
 FRESH = {
     np.zeros, np.ones, np.empty, np.full, np.zeros_like, np.ones_like, np.empty_like, np.full_like,
     np.array, np.copy, np.eye, np.identity, np.arange, np.linspace,
+    np.sum, np.mean, np.prod, np.max, np.min, np.std, np.var, np.cumsum, np.cumprod, np.outer, np.dot,
     runtime.setitem, runtime.add_at, runtime.list_append, runtime.make_list, runtime.getitem_adjoint,
     runtime.zeros_like_input,
     operator.add, operator.sub, operator.mul, operator.truediv, operator.pow, operator.neg, operator.matmul,

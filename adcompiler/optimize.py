@@ -116,3 +116,50 @@ def measure_earliest(fn: Function) -> Function:
                 changed = True
         ops.append(op)
     return dataclasses.replace(fn, body=dataclasses.replace(fn.body, ops=tuple(ops))) if changed else fn
+
+
+def fold_renames(fn: Function, user_names, types: dict) -> Function:
+    """`b = rename(a)`, where `a` is a temporary made just for it, becomes `a` named `b`:
+    `pred_bar = pred_minus_y_bar` disappears, the adjoint is computed as `pred_bar`."""
+    from .ir import Call, Region, substitute
+    from .runtime import rename
+
+    mapping: dict = {}
+
+    def region(r: Region) -> Region:
+        defined = {res: op for op in r.ops if isinstance(op, Call) for res in op.results}
+        folded = {}
+        for op in r.ops:
+            if isinstance(op, Call) and op.fn is rename and isinstance(op.args[0], Value):
+                a, b = op.args[0], op.results[0]
+                if a in defined and defined[a].fn is not rename and a not in folded and a.hint not in user_names:
+                    new = Value(b.hint, a.loc)
+                    folded[a] = new
+                    mapping[a] = mapping[b] = new
+                    if a in types:
+                        types[new] = types[a]
+        ops = []
+        for op in r.ops:
+            if isinstance(op, Call) and op.fn is rename and op.args[0] in folded:
+                continue
+            if isinstance(op, Call) and op.results[0] in folded:
+                op = dataclasses.replace(op, results=(folded[op.results[0]],))
+            elif not isinstance(op, Call):
+                op = _with_regions(op, [region(inner) for inner in op.regions])
+            ops.append(op)
+        return Region(r.params, tuple(ops), r.yields)
+
+    body = region(fn.body)
+    if not mapping:
+        return fn
+    return dataclasses.replace(fn, body=substitute(body, mapping))  # renames are backward ops: backward_at holds
+
+
+def _with_regions(op, regions):
+    from .ir import For, If
+
+    if isinstance(op, If):
+        return dataclasses.replace(op, then=regions[0], orelse=regions[1])
+    if isinstance(op, For):
+        return dataclasses.replace(op, body=regions[0])
+    return dataclasses.replace(op, cond=regions[0], body=regions[1])

@@ -22,7 +22,7 @@ from .errors import WrtError
 from .fence import fence
 from .lower import lower
 from .normalize import normalize
-from .optimize import drop_needless_conversions, eliminate_dead_code, measure_earliest
+from .optimize import drop_needless_conversions, eliminate_dead_code, fold_renames, measure_earliest
 from .reverse import Request, find_named, reverse
 from .source import Source, parse
 from .verify import verify
@@ -73,7 +73,8 @@ def compile_gradient(fn, request: Request, layout: str, dump=None, signature=Non
     name = front.primal.name + ("_vjp" if layout == "closure" else "_grad")
     adjoint = verify(reverse(front.primal, request, name, front.names, types, with_value, layout == "flat"))
     show("reverse", adjoint)
-    adjoint = verify(drop_needless_conversions(eliminate_dead_code(measure_earliest(adjoint)), types))
+    adjoint = eliminate_dead_code(measure_earliest(adjoint))
+    adjoint = verify(fold_renames(drop_needless_conversions(adjoint, types), front.names, types))
     show("optimize", adjoint)
     emitted = emit(adjoint, layout, front.names, types)
     show("emit", emitted.source)

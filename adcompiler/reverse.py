@@ -421,7 +421,7 @@ class _Sweep:
             array = np.broadcast_to(self.context.symbol(spread.value) if isinstance(spread.value, (Value, Const))
                                     else spread.value, np.shape(self.context.symbol(spread.like)))
         self.ops += recorder.ops
-        return array.operand
+        return self._named(array.operand, f"{spread.like.hint}_bar")
 
     def _keys(self, container, partial: "TupleAdjoint"):
         """All keys of a container (from its abstract value), to add a run-time adjoint to."""

@@ -16,11 +16,10 @@ def model(x1, x2):
 
 
 grad_model = ad.grad(model, wrt=("x1", "x2"), retain=("y", "z"))
-
-print("The generated gradient, as adcompiler wrote it:\n")
-print(grad_model.source)
-
 (dx1, dx2), retained = grad_model(np.ones((2, 2)), 1.1)
+
+print("The gradient adcompiler generated for these arguments (a 2x2 array and a float):\n")
+print(grad_model.source)
 print("d out / d x1 =\n", dx1)           # 14.415 everywhere
 print("d out / d x2 =", dx2)             # 18.6
 print("d out / d y  =\n", retained["y"])  # 4.65 everywhere
