@@ -132,7 +132,7 @@ def fold_renames(fn: Function, user_names, types: dict) -> Function:
         for op in r.ops:
             if isinstance(op, Call) and op.fn is rename and isinstance(op.args[0], Value):
                 a, b = op.args[0], op.results[0]
-                if a in defined and defined[a].fn is not rename and a not in folded and a.hint not in user_names:
+                if a in defined and defined[a].fn is not rename and a not in folded and not _named_by_user(a, user_names):
                     new = Value(b.hint, a.loc)
                     folded[a] = new
                     mapping[a] = mapping[b] = new
@@ -153,6 +153,11 @@ def fold_renames(fn: Function, user_names, types: dict) -> Function:
     if not mapping:
         return fn
     return dataclasses.replace(fn, body=substitute(body, mapping))  # renames are backward ops: backward_at holds
+
+
+def _named_by_user(value: Value, user_names) -> bool:
+    """A user's variable, or the adjoint of one (`b_bar` for `b`)."""
+    return value.hint in user_names or value.hint.endswith("_bar") and value.hint[:-4] in user_names
 
 
 def _with_regions(op, regions):

@@ -160,19 +160,6 @@ def test_scipy_special_missing_list():
 
 # ---------------------------------------------------------------- targets (issue 5)
 
-NUMPY_GAP = (
-    "135 NumPy functions have both VJP and JVP rules, 45 short of 180. Cheapest to add: the array-API "
-    "spellings that reuse existing rules (np.linalg.matmul, matrix_transpose, diagonal, trace, outer, cross, "
-    "tensordot, vecdot, vector_norm, matrix_norm, svdvals; np.matrix_transpose, np.vecdot, np.matvec, "
-    "np.vecmat, np.cumulative_sum, np.cumulative_prod, np.astype, np.row_stack, np.rollaxis, np.unstack), "
-    "the as*array copies (np.asanyarray, ascontiguousarray, asfortranarray, asarray_chkfinite, require), "
-    "then one-liners: np.diff, np.ediff1d, np.append, np.diagflat, np.broadcast_arrays, np.nanvar, "
-    "np.nanstd, np.nancumsum, np.nancumprod, np.ldexp, np.i0, np.trapezoid, np.convolve, np.correlate, "
-    "np.polyval, np.linalg.multi_dot"
-)
-
-
-@pytest.mark.xfail(strict=True, reason=NUMPY_GAP)
 def test_numpy_functions_with_both_modes_reach_the_target():
     assert coverage.totals()["numpy"] >= 180
 
