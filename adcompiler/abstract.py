@@ -217,6 +217,8 @@ def transfer(fn, avs, operands=(), kwargs=None):
     special = _SPECIAL.get(fn) if _hashable(fn) else None
     if special is not None:
         return special(avs, operands, kwargs)
+    if isinstance(fn, np.ufunc) and fn.nout != 1:
+        return None  # np.modf, np.divmod: a tuple
     if fn in _COMPARISONS or isinstance(fn, np.ufunc) and fn.__name__ in _BOOLEAN_UFUNCS:
         return _numpy_scalar(fn, _broadcast(avs, bool_result=True))
     if _elementwise(fn):

@@ -52,12 +52,35 @@ FRESH = {
 }
 
 
+# Functions that return new arrays (or numbers), never memory shared with an argument.
+FRESH |= {
+    np.where, np.clip, np.concatenate, np.stack, np.hstack, np.vstack, np.dstack, np.column_stack, np.tile,
+    np.repeat, np.sort, np.argsort, np.argmax, np.argmin, np.diff, np.cross, np.kron, np.tensordot, np.inner,
+    np.vdot, np.matmul, np.trace, np.average, np.ptp, np.nansum, np.nanmean, np.pad, np.take, np.take_along_axis,
+    np.linalg.inv, np.linalg.pinv, np.linalg.solve, np.linalg.det, np.linalg.norm, np.linalg.cholesky,
+    np.linalg.slogdet, np.linalg.qr, np.linalg.eigh, np.linalg.eigvalsh, np.linalg.svd, np.linalg.lstsq,
+    np.linalg.matrix_power, runtime.unstack if hasattr(runtime, "unstack") else np.copy,
+}
+CONTAINERS = {runtime.make_tuple, runtime.make_list, runtime.make_dict}
+# Functions whose results are not arrays: reading them never reads an array's memory.
+NOT_ARRAYS = {np.shape, np.ndim, np.size, len, int, float, bool, range, runtime.dtype_of, isinstance}
+
+
 def is_fresh_call(op) -> bool:
     """Whether a call certainly returns a new array (or a scalar), never one of its inputs."""
     try:
         return op.fn in FRESH or isinstance(op.fn, np.ufunc) and not op.kwargs
     except TypeError:
         return False
+
+
+def may_share(op) -> bool:
+    """Whether a call's result may share memory with its array arguments: a view
+    (`x.T`, `np.flip(x)`), or a function not known to make a new array."""
+    try:
+        return op.fn in VIEWS or not (is_fresh_call(op) or op.fn in NOT_ARRAYS)
+    except TypeError:
+        return True
 
 
 class _Program:
@@ -70,6 +93,7 @@ class _Program:
         self.reads: dict = {}  # value -> [(position, loops enclosing the read)]
         self.updates: list = []  # (op, position, loops enclosing it)
         self.paths: dict = {}  # id(update op) -> the branches it is in
+        self.containers: dict = {}  # value -> the tuples, lists and dicts that hold it
         self.counter = 0
         self.path: tuple = ()  # ((id of an If, branch index), ...) enclosing what is being read
         self.region(fn.body, ())
@@ -106,8 +130,17 @@ class _Program:
             self.read_operands(op, loops)
             if isinstance(op, Call):
                 update = op.fn in UPDATES or id(op) in self.accumulations
-                if (op.fn in VIEWS or update) and op.args:
+                if update and op.args:
                     self.union(op.results[0], op.args[0])
+                elif op.fn in VIEWS and op.args:
+                    self.union(op.results[0], op.args[0])  # a view of its first argument (not of an index)
+                elif op.fn in CONTAINERS:  # holds its items: reading it reads them
+                    for arg in op.args:
+                        if isinstance(arg, Value):
+                            self.containers.setdefault(arg, set()).add(op.results[0])
+                elif may_share(op):
+                    for arg in op.args:
+                        self.union(op.results[0], arg)
                 if update:
                     self.updates.append((op, position, loops))
                     self.paths[id(op)] = self.path
@@ -142,11 +175,12 @@ class _Program:
         target, result = op.args[0], op.results[0]
         root = self.find(target)
         found = []
-        for v, reads in self.reads.items():
+        for v in list(self.reads) + list(self.containers):
             if v is result or (v is target and not include_target) or self.find(v) is not root:
                 continue
             if self.defined.get(v, -1) > position:
                 continue  # a later version, or a view of one
+            reads = [r for holder in self._holders(v) for r in self.reads.get(holder, ())]
             path = self.paths.get(id(op), ())
             for at, read_loops, read_path in reads:
                 if _exclusive(path, read_path):
@@ -155,6 +189,16 @@ class _Program:
                                         for loop in loops):
                     found.append(v)
                     break
+        return found
+
+    def _holders(self, v) -> list:
+        """`v`, and the containers holding it (reading one of them reads `v`)."""
+        found, todo = [v], [v]
+        while todo:
+            for c in self.containers.get(todo.pop(), ()):
+                if c not in found:
+                    found.append(c)
+                    todo.append(c)
         return found
 
     def _start(self, loop) -> int:

@@ -102,6 +102,9 @@ class ExpressionLowering:
         return method(node)
 
     def expr_Constant(self, node):
+        if isinstance(node.value, complex):
+            raise self.error(UnsupportedSyntaxError, node, "complex numbers are not supported: adcompiler's "
+                             "derivatives are those of real numbers", "Keep real and imaginary parts as floats.")
         return Const(node.value)
 
     def expr_Name(self, node):

@@ -1,8 +1,8 @@
 """Derivative rules of the NumPy functions beyond the core modules: array-API spellings
-(`np.linalg.matmul`, `np.vecdot`, `np.cumulative_sum`, ...), conversions, differences
-and insertions, convolutions and polynomials, interpolation, order statistics, NaN-
-ignoring moments and scans; and the integer, bitwise and window functions, which carry
-no gradient.
+(`np.linalg.matmul`, `np.vecdot`, `np.cumulative_sum`, ...), condition numbers and
+tensor inverses, NaN-ignoring scans and moments, conversions, differences, insertions
+and selections, covariance, integrals, convolutions and polynomials, interpolation and
+order statistics; and the integer, bitwise and window functions, which carry no gradient.
 
 Conventions worth knowing:
 - Functions that copy entries of an array into a new one (`np.insert`, `np.delete`,
@@ -13,8 +13,9 @@ Conventions worth knowing:
   forms, 'linear' interpolation only) send the gradient to the entries equal to the
   sorted values they interpolate; entries tied at such a value share it equally, as
   for `np.max`. `np.partition` is a permutation, differentiated like `np.sort`.
-- Piecewise-constant parts (the integral part of `np.modf`, the exponent of
-  `np.frexp`, the quotient of `np.divmod`, the jumps of `np.unwrap`) have derivative 0.
+- `np.unwrap` adds multiples of the period at jumps: its derivative is the identity.
+- `np.modf`, `np.frexp` and `np.divmod` are left without rules: they are ufuncs with two
+  outputs, which the compiler's shape inference takes for one array.
 - Set functions (`np.unique`, `np.union1d`, ...) and histograms return values taken
   from their input: they are left without a rule (refused) rather than declared
   non-differentiable, which would silently drop a real gradient.
@@ -176,7 +177,8 @@ def _vector_norm_slope(ans, x, axis, keepdims, ord):
 
 
 defvjp(np.linalg.vector_norm, lambda g, ans, x, axis=None, keepdims=False, ord=2:
-       _restore(g, axis, keepdims) * _vector_norm_slope(ans, x, axis, keepdims, ord), params=("axis", "keepdims", "ord"))
+       _restore(g, axis, keepdims) * _vector_norm_slope(ans, x, axis, keepdims, ord),
+       params=("axis", "keepdims", "ord"))
 defjvp(np.linalg.vector_norm, lambda t, ans, x, axis=None, keepdims=False, ord=2:
        np.sum(t * _vector_norm_slope(ans, x, axis, keepdims, ord), axis=axis, keepdims=keepdims))
 
@@ -250,6 +252,99 @@ def multi_dot_tangent(tangents, arrays):
 defvjp(np.linalg.multi_dot, lambda g, ans, arrays: _per_item(multi_dot_adjoints(g, arrays), arrays))
 defjvp(np.linalg.multi_dot, lambda t, ans, arrays: multi_dot_tangent(t, arrays))
 
+# ---------------------------------------------------------------- condition numbers, tensor inverses
+
+
+@recordable
+def cond_slope(x, p):
+    """d cond(x, p) / dx for each matrix of `x`. For p None, 2 and -2 the condition number
+    is a ratio of extreme singular values; for the other orders it is
+    norm(x, p) * norm(inv(x), p), and d inv = -inv dx inv."""
+    x = np.asarray(x, dtype=np.result_type(x, 1.0))
+    if p is None or p in (2, -2):
+        u, s, vh = np.linalg.svd(x, full_matrices=False)
+        top, bottom = (-1, 0) if p == -2 else (0, -1)  # cond = s[top] / s[bottom]
+        ds = np.zeros_like(s)
+        ds[..., top] += 1 / s[..., bottom]
+        ds[..., bottom] -= s[..., top] / s[..., bottom] ** 2
+        return (u * ds[..., np.newaxis, :]) @ vh
+    inv = np.linalg.inv(x)
+    norm_x = np.linalg.norm(x, p, axis=(-2, -1), keepdims=True)
+    norm_inv = np.linalg.norm(inv, p, axis=(-2, -1), keepdims=True)
+    inv_t = np.swapaxes(inv, -1, -2)
+    return norm_inv * norm_gradient(x, p, (-2, -1)) - norm_x * (inv_t @ norm_gradient(inv, p, (-2, -1)) @ inv_t)
+
+
+def _check_cond_order(p):
+    if not (p is None or any(p == o and type(p) is not bool for o in _MATRIX_ORDERS)):
+        _refuse(f"the derivative of `np.linalg.cond` is not implemented for p={p!r}",
+                "Supported orders: None, 'fro', 'nuc', 1, -1, 2, -2, np.inf, -np.inf.")
+
+
+def _cond_vjp(g, ans, x, p=None):
+    _check_cond_order(p)
+    return np.expand_dims(g, (-2, -1)) * cond_slope(x, p)
+
+
+def _cond_jvp(t, ans, x, p=None):
+    _check_cond_order(p)
+    return np.sum(t * cond_slope(x, p), axis=(-2, -1))
+
+
+defvjp(np.linalg.cond, _cond_vjp, params=("p",))
+defjvp(np.linalg.cond, _cond_jvp)
+
+
+def _square(ans, a, ind):
+    """The inverse computed by `np.linalg.tensorinv(a, ind)`, as the square matrix it is."""
+    return np.reshape(ans, (-1, math.prod(np.shape(a)[:ind])))
+
+
+@recordable
+def tensorinv_adjoint(g, a, ans, ind):
+    """The adjoint of `a` in `np.linalg.tensorinv(a, ind)`: that of a matrix inverse,
+    -inv^T g inv^T, on `a` read as a square matrix."""
+    inv = _square(ans, a, ind)
+    return np.reshape(-inv.T @ np.reshape(g, inv.shape) @ inv.T, np.shape(a))
+
+
+@recordable
+def tensorinv_tangent(t, a, ans, ind):
+    inv = _square(ans, a, ind)
+    return np.reshape(-inv @ np.reshape(t, inv.shape[::-1]) @ inv, np.shape(ans))
+
+
+defvjp(np.linalg.tensorinv, lambda g, ans, a, ind=2: tensorinv_adjoint(g, a, ans, ind), params=("ind",))
+defjvp(np.linalg.tensorinv, lambda t, ans, a, ind=2: tensorinv_tangent(t, a, ans, ind))
+
+
+def _system(a, b):
+    """`np.linalg.tensorsolve(a, b)` as the square system it solves: a as a matrix."""
+    return np.reshape(a, (np.size(b), -1))
+
+
+@recordable
+def tensorsolve_adjoint_b(g, a, b):
+    """The adjoint of `b` in `x = np.linalg.tensorsolve(a, b)`: solve with the transposed system."""
+    return np.reshape(np.linalg.solve(_system(a, b).T, np.ravel(g)), np.shape(b))
+
+
+@recordable
+def tensorsolve_adjoint_a(g, x, a, b):
+    """The adjoint of `a` in `x = np.linalg.tensorsolve(a, b)`: minus the outer product of b's adjoint and x."""
+    return np.reshape(-np.outer(np.ravel(tensorsolve_adjoint_b(g, a, b)), np.ravel(x)), np.shape(a))
+
+
+@recordable
+def tensorsolve_tangent_a(t, x, a, b):
+    return np.reshape(np.linalg.solve(_system(a, b), -_system(t, b) @ np.ravel(x)), np.shape(x))
+
+
+defvjp(np.linalg.tensorsolve, lambda g, ans, a, b: tensorsolve_adjoint_a(g, ans, a, b),
+       lambda g, ans, a, b: tensorsolve_adjoint_b(g, a, b))
+defjvp(np.linalg.tensorsolve, lambda t, ans, a, b: tensorsolve_tangent_a(t, ans, a, b),
+       lambda t, ans, a, b: np.linalg.tensorsolve(a, t))
+
 # ================================================================ scans
 
 
@@ -316,15 +411,22 @@ defjvp(np.nancumprod, lambda t, ans, x, axis=None: cumprod_tangent(np.where(np.i
 # ---------------------------------------------------------------- NaN-ignoring moments
 
 
-def _nanvar_slope(x, axis, ddof):
-    """d nanvar / dx: 2 (x - mean) / (count - ddof) over the entries present, 0 at NaN."""
+def _present_and_centred(x, axis):
+    """How many entries are not NaN, and the entries minus their mean, over `axis`."""
     count = np.sum(np.logical_not(np.isnan(x)), axis=axis, keepdims=True)
-    centred = x - np.nanmean(x, axis=axis, keepdims=True)
+    return count, x - np.nanmean(x, axis=axis, keepdims=True)
+
+
+def _nanvar_slope(x, axis, ddof):
+    """d nanvar / dx: 2 (x - mean) / (count - ddof) where x is present, 0 at NaN."""
+    count, centred = _present_and_centred(x, axis)
     return np.where(np.isnan(x), 0.0, 2 * centred / (count - ddof))
 
 
 def _nanstd_slope(ans, x, axis, ddof, keepdims):
-    return _nanvar_slope(x, axis, ddof) / (2 * _restore(ans, axis, keepdims))
+    """d nanstd / dx: (x - mean) / ((count - ddof) std) where x is present, 0 at NaN."""
+    count, centred = _present_and_centred(x, axis)
+    return np.where(np.isnan(x), 0.0, centred / ((count - ddof) * _restore(ans, axis, keepdims)))
 
 
 defvjp(np.nanvar, lambda g, ans, x, axis=None, ddof=0, keepdims=False:
@@ -349,8 +451,16 @@ def _cast_jvp(t, ans, x, dtype=None, **flags):
     return np.reshape(t, np.shape(ans)) if _keeps_float(dtype) else 0.0 * np.reshape(t, np.shape(ans))
 
 
-defvjp(np.astype, _cast_vjp, params=("dtype", "copy"))
-defjvp(np.astype, _cast_jvp)
+@recordable
+def astype_adjoint(g, x, dtype):
+    """The adjoint of `x` in `np.astype(x, dtype)`: `g` for a float type, zeros for integers and booleans."""
+    g = np.reshape(g, np.shape(x))
+    return g if _keeps_float(dtype) else np.zeros_like(g)
+
+
+# dtype is positional-only, so it keeps its place (and reaches the rules as a symbol)
+defvjp(np.astype, lambda g, ans, x, dtype, copy=True: astype_adjoint(g, x, dtype), None, params=("copy",))
+defjvp(np.astype, lambda t, ans, x, dtype, copy=True: astype_adjoint(t, x, dtype), None)
 for conversion in (np.ascontiguousarray, np.asfortranarray):
     defvjp(conversion, _cast_vjp, params=("dtype",))
     defjvp(conversion, _cast_jvp)
@@ -368,17 +478,6 @@ defvjp(np.ldexp, lambda g, ans, x, n: g * np.ldexp(1.0, n), None, unbroadcast=Tr
 defjvp(np.ldexp, lambda t, ans, x, n: t * np.ldexp(1.0, n), None)
 defvjp(np.nextafter, lambda g, ans, x, y: g, lambda g, ans, x, y: np.zeros_like(g), unbroadcast=True)
 defjvp(np.nextafter, lambda t, ans, x, y: t, lambda t, ans, x, y: np.zeros_like(t))
-
-# Tuple results: modf(x) = (x - trunc(x), trunc(x)), frexp(x) = (m, e) with x = m * 2**e,
-# divmod(x, y) = (floor(x / y), x - floor(x / y) * y).
-defvjp(np.modf, lambda g, ans, x: _item_or_zeros(g, 0, x), outputs=2)
-defjvp(np.modf, lambda t, ans, x: (t, 0.0))
-defvjp(np.frexp, lambda g, ans, x: _item_or_zeros(g, 0, x) * np.ldexp(1.0, -ans[1]), outputs=2)
-defjvp(np.frexp, lambda t, ans, x: (t * np.ldexp(1.0, -ans[1]), 0.0))
-defvjp(np.divmod, lambda g, ans, x, y: unbroadcast(_item_or_zeros(g, 1, ans[1]), x),
-       lambda g, ans, x, y: unbroadcast(-_item_or_zeros(g, 1, ans[1]) * ans[0], y), outputs=2)
-defjvp(np.divmod, lambda t, ans, x, y: (0.0, t), lambda t, ans, x, y: (0.0, -t * ans[0]))
-
 
 @recordable
 def bessel_i1(x):
@@ -443,7 +542,8 @@ def ediff1d_adjoint(g, ary, to_end, to_begin):
     """The adjoint of `ary` in `np.ediff1d(ary, to_end, to_begin)`: the differences of the
     flattened array sit between the constants."""
     g = np.asarray(g)
-    middle = g[np.size(to_begin) if to_begin is not None else 0: g.size - (np.size(to_end) if to_end is not None else 0)]
+    before, after = (0 if end is None else np.size(end) for end in (to_begin, to_end))
+    middle = g[before: g.size - after]
     return np.reshape(-np.diff(middle, prepend=0.0, append=0.0), np.shape(ary))
 
 
@@ -496,7 +596,7 @@ defjvp(np.append, lambda t, ans, arr, values, axis=None: append_tangent(t, None,
 
 @recordable
 def insert_adjoint(g, arr, obj, values, axis, of_values):
-    """The adjoint of `arr` (or of `values`, broadcast where np.insert needs it) in `np.insert(arr, obj, values, axis)`."""
+    """The adjoint of `arr` (or of `values`, broadcast as np.insert needs) in `np.insert(arr, obj, values, axis)`."""
     if of_values:
         shape = np.shape(values)
         labels = np.insert(np.zeros(np.shape(arr), dtype=int), obj, _labels(shape), axis=axis)
@@ -589,7 +689,10 @@ defvjp(np.select, None, lambda g, ans, condlist, choicelist, default=0:
        _per_item(select_adjoint(g, condlist, choicelist), choicelist),
        lambda g, ans, condlist, choicelist, default=0: unbroadcast(np.where(select_default_mask(condlist), g, 0.0),
                                                                    default))
-defjvp(np.select, None, lambda t, ans, condlist, choicelist, default=0: np.select(condlist, _zeros_for_none(t), 0.0),
+# NumPy iterates the sequences it dispatches on, which a symbol for a sequence built at
+# run time cannot end: np.select and np.choose are called on symbols through `recordable`.
+_select, _choose = recordable(np.select), recordable(np.choose)
+defjvp(np.select, None, lambda t, ans, condlist, choicelist, default=0: _select(condlist, _zeros_for_none(t), 0.0),
        lambda t, ans, condlist, choicelist, default=0: np.where(select_default_mask(condlist), t, 0.0))
 
 
@@ -602,7 +705,7 @@ def choose_adjoint(g, a, choices):
 
 
 defvjp(np.choose, None, lambda g, ans, a, choices: _per_item(choose_adjoint(g, a, choices), choices))
-defjvp(np.choose, None, lambda t, ans, a, choices: np.choose(a, _zeros_for_none(t)))
+defjvp(np.choose, None, lambda t, ans, a, choices: _choose(a, _zeros_for_none(t)))
 
 
 @recordable
@@ -683,6 +786,91 @@ _grids = [_meshgrid_rules(k) for k in range(MAX_ARRAYS)]
 defvjp(np.meshgrid, *[vjp for vjp, _ in _grids], params=("indexing", "sparse", "copy"), outputs="variable")
 defjvp(np.meshgrid, *[jvp for _, jvp in _grids])
 
+# ---------------------------------------------------------------- covariance and correlation
+
+
+def _observations(a, rowvar):
+    """The data np.cov reads from `a`: one variable per row; and whether `a` was transposed."""
+    x = np.array(a, ndmin=2, dtype=np.result_type(a, 1.0))
+    flipped = not rowvar and x.shape[0] != 1
+    return (x.T if flipped else x), flipped
+
+
+def _variables(m, y, rowvar):
+    """All the variables of np.cov(m, y, rowvar) as rows, and how many rows come from `m`."""
+    xm, _ = _observations(m, rowvar)
+    return (xm if y is None else np.concatenate([xm, _observations(y, rowvar)[0]])), xm.shape[0]
+
+
+def _divisor(x, bias, ddof):
+    return x.shape[1] - ((0 if bias else 1) if ddof is None else ddof)
+
+
+@recordable
+def cov_adjoint(g, m, y, rowvar, bias, ddof, of_y):
+    """The adjoint of `m` (or of `y`) in `np.cov(m, y, rowvar, bias, ddof)`. With X the
+    centred variables, C = X X^T / d, so X gets (g + g^T) X / d; its rows sum to zero,
+    so centring passes it through unchanged."""
+    x, rows = _variables(m, y, rowvar)
+    centred = x - np.mean(x, axis=1, keepdims=True)
+    g = np.reshape(g, (x.shape[0], x.shape[0]))
+    bar = (g + g.T) @ centred / _divisor(x, bias, ddof)
+    like = y if of_y else m
+    piece = bar[rows:] if of_y else bar[:rows]
+    return np.reshape(piece.T if _observations(like, rowvar)[1] else piece, np.shape(like))
+
+
+@recordable
+def cov_tangent(t_m, t_y, m, y, rowvar, bias, ddof):
+    """The tangent of `np.cov(m, y, ...)` along tangents of m and y (None: held still)."""
+    x, _ = _variables(m, y, rowvar)
+    dx, _ = _variables(np.zeros(np.shape(m)) if t_m is None else t_m,
+                       None if y is None else np.zeros(np.shape(y)) if t_y is None else t_y, rowvar)
+    centred, d_centred = x - np.mean(x, axis=1, keepdims=True), dx - np.mean(dx, axis=1, keepdims=True)
+    half = d_centred @ centred.T / _divisor(x, bias, ddof)
+    return (half + half.T).squeeze()
+
+
+defvjp(np.cov, lambda g, ans, m, y=None, rowvar=True, bias=False, ddof=None:
+       cov_adjoint(g, m, y, rowvar, bias, ddof, False),
+       lambda g, ans, m, y=None, rowvar=True, bias=False, ddof=None: cov_adjoint(g, m, y, rowvar, bias, ddof, True),
+       params=("rowvar", "bias", "ddof"))
+defjvp(np.cov, lambda t, ans, m, y=None, rowvar=True, bias=False, ddof=None:
+       cov_tangent(t, None, m, y, rowvar, bias, ddof),
+       lambda t, ans, m, y=None, rowvar=True, bias=False, ddof=None: cov_tangent(None, t, m, y, rowvar, bias, ddof))
+
+
+@recordable
+def corrcoef_adjoint(g, x, y, rowvar, of_y):
+    """The adjoint of `x` (or of `y`) in `np.corrcoef(x, y, rowvar)`. R = C / (s s^T)
+    with s the square roots of C's diagonal, so C gets g / (s s^T), and its diagonal
+    entry k also -sum_j (g_kj R_kj + g_jk R_jk) / (2 C_kk)."""
+    c = np.cov(x, y, rowvar)
+    if c.ndim == 0:  # one variable: R is 1
+        return np.zeros(np.shape(y if of_y else x))
+    scale = np.sqrt(np.outer(np.diag(c), np.diag(c)))
+    g = np.reshape(g, c.shape)
+    weighted = g * (c / scale)
+    c_bar = g / scale - np.diag((np.sum(weighted, axis=0) + np.sum(weighted, axis=1)) / (2 * np.diag(c)))
+    return cov_adjoint(c_bar, x, y, rowvar, False, None, of_y)
+
+
+@recordable
+def corrcoef_tangent(t_x, t_y, x, y, rowvar):
+    c = np.cov(x, y, rowvar)
+    if c.ndim == 0:
+        return 0.0
+    dc = cov_tangent(t_x, t_y, x, y, rowvar, False, None)
+    scale = np.sqrt(np.outer(np.diag(c), np.diag(c)))
+    half = np.diag(dc) / (2 * np.diag(c))
+    return dc / scale - c / scale * (half[:, np.newaxis] + half[np.newaxis, :])
+
+
+defvjp(np.corrcoef, lambda g, ans, x, y=None, rowvar=True: corrcoef_adjoint(g, x, y, rowvar, False),
+       lambda g, ans, x, y=None, rowvar=True: corrcoef_adjoint(g, x, y, rowvar, True), params=("rowvar",))
+defjvp(np.corrcoef, lambda t, ans, x, y=None, rowvar=True: corrcoef_tangent(t, None, x, y, rowvar),
+       lambda t, ans, x, y=None, rowvar=True: corrcoef_tangent(None, t, x, y, rowvar))
+
 # ================================================================ integrals, convolutions, polynomials
 
 
@@ -707,8 +895,8 @@ def trapezoid_weights(y, x, dx, axis):
     else:
         spacing = np.diff(x, axis=axis)
     padded = _pad_along(spacing, axis)
-    length = np.shape(padded)[axis]
-    return (padded[_along(padded.ndim, axis, slice(0, length - 1))] + padded[_along(padded.ndim, axis, slice(1, None))]) / 2
+    left = padded[_along(padded.ndim, axis, slice(0, np.shape(padded)[axis] - 1))]
+    return (left + padded[_along(padded.ndim, axis, slice(1, None))]) / 2
 
 
 @recordable
@@ -724,8 +912,12 @@ def trapezoid_adjoint_x(g, y, x, axis):
     return runtime.unbroadcast(full, np.asarray(x))
 
 
-defvjp(np.trapezoid, lambda g, ans, y, x=None, dx=1.0, axis=-1:
-       unbroadcast(np.expand_dims(g, axis) * trapezoid_weights(y, x, dx, axis), y),
+def _trapezoid_y(g, ans, y, x=None, dx=1.0, axis=-1):
+    spread = np.expand_dims(g, axis) * trapezoid_weights(y, x, dx, axis)
+    return spread if x is None else unbroadcast(spread, y)  # sample points may broadcast y
+
+
+defvjp(np.trapezoid, _trapezoid_y,
        lambda g, ans, y, x=None, dx=1.0, axis=-1: trapezoid_adjoint_x(g, y, x, axis), params=("dx", "axis"))
 defjvp(np.trapezoid, lambda t, ans, y, x=None, dx=1.0, axis=-1: np.trapezoid(t, x, dx=dx, axis=axis),
        lambda t, ans, y, x=None, dx=1.0, axis=-1: np.trapezoid(y, t, axis=axis))  # linear in x too
@@ -1041,12 +1233,13 @@ defjvp(np.partition, lambda t, ans, a, kth, axis=-1, kind="introselect":
 
 # ================================================================ no derivative
 
-# Integer and bitwise arithmetic, tests returning booleans, piecewise-constant functions
-# of real numbers (angle, imag and spacing of a real array), window functions of a
-# length, and einsum's contraction plan.
+# Integer and bitwise arithmetic, tests returning booleans, the spacing of floats
+# (piecewise constant), window functions of a length, and einsum's contraction plan.
+# Not np.angle and np.imag: constant for real arrays, but a complex value computed inside
+# the function (x + 1j * y) reaches them with a real gradient.
 nondiff(
     np.gcd, np.lcm, np.bitwise_and, np.bitwise_or, np.bitwise_xor, np.bitwise_count, np.invert,
     np.left_shift, np.right_shift, np.packbits, np.unpackbits, np.isin, np.logical_xor, np.iscomplex,
-    np.isreal, np.isneginf, np.isposinf, np.angle, np.imag, np.spacing, np.bartlett, np.blackman,
-    np.hamming, np.hanning, np.mask_indices, np.einsum_path,
+    np.isreal, np.isneginf, np.isposinf, np.spacing, np.bartlett, np.blackman, np.hamming, np.hanning,
+    np.mask_indices, np.einsum_path,
 )

@@ -258,7 +258,13 @@ defjvp(builtins.float, lambda t, ans, x: t)
 
 
 def _float_dtype(dtype) -> bool:
-    return np.issubdtype(np.dtype(dtype), np.floating)
+    kind = np.dtype(dtype).kind
+    if kind == "c":
+        from ..errors import UnsupportedArgumentError
+
+        raise UnsupportedArgumentError("a cast to a complex type cannot be differentiated: adcompiler's "
+                                       "derivatives are those of real numbers", hint="Keep the values real.")
+    return kind == "f"
 
 
 # a cast to a float type passes the gradient; a cast to an integer type has none

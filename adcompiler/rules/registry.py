@@ -88,7 +88,7 @@ def nondiff(*fns) -> None:
 def is_elementwise(fn) -> bool:
     """Whether `fn` works entry by entry: its output has the broadcast shape of its inputs."""
     if isinstance(fn, np.ufunc):
-        return fn.signature is None
+        return fn.signature is None and fn.nout == 1
     rule = rule_for(fn)
     return rule is not None and rule.unbroadcast or fn in _ELEMENTWISE_OPERATORS
 

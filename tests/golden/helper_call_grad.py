@@ -3,13 +3,10 @@ def two_layer_loss_grad(W1, b1, W2, x, y):
     hidden = np.tanh(x @ W1 + b1)
     prediction = hidden @ W2
     prediction_minus_y = prediction - y
-    prediction_minus_y_pow_2 = prediction_minus_y ** 2
-    mean = np.mean(prediction_minus_y_pow_2)
     # backward pass
     mean_bar = 1.0
     # return np.mean((prediction - target) ** 2)  (corpus_calls_helpers.py:57)
-    prediction_minus_y_pow_2_bar = np.broadcast_to(mean_bar / np.size(prediction_minus_y_pow_2), np.shape(prediction_minus_y_pow_2))
-    prediction_bar = prediction_minus_y_pow_2_bar * 2 * prediction_minus_y
+    prediction_bar = mean_bar / np.size(prediction_minus_y) * 2 * prediction_minus_y
     # prediction = hidden @ W2  (corpus_calls.py:41)
     hidden_bar = prediction_bar @ W2.T
     W2_bar = hidden.T @ prediction_bar
@@ -17,4 +14,4 @@ def two_layer_loss_grad(W1, b1, W2, x, y):
     x_matmul_W1_plus_b1_bar = hidden_bar * (1 - hidden ** 2)
     b1_bar = np.sum(x_matmul_W1_plus_b1_bar, axis=0)
     W1_bar = x.T @ x_matmul_W1_plus_b1_bar
-    return mean, (W1_bar, b1_bar, W2_bar)
+    return (W1_bar, b1_bar, W2_bar)
