@@ -91,24 +91,24 @@ class CallInlining:
         except ADError as why:
             self.not_inlined[fn] = why.message
             return None
-        saved = (self.source, self.env, self.later, self.fresh, len(self.ops))
+        saved = (self.source, self.env, self.later, set(self.fresh), list(self.ops))
         self.source, self.env, self.later = source, env, []
         self.inlining.append(key)
         try:
-            for name, value in bindings:
+            for name, value in bindings:  # an argument computed for the call gets the parameter's name
                 self.env[name] = self.named(value, name) if isinstance(value, Value) else value
             from .lower import _Tail
 
             (result,) = self.block(body, _Tail(returns=True))
         except ADError as why:
-            del self.ops[saved[4]:]
+            self.ops[:] = saved[4]  # as before the call, renamed arguments included
             self.not_inlined[fn] = why.message
             return None
         finally:
             self.inlining.pop()
             self.source, self.env, self.later, self.fresh = saved[:4]
         self.root.bindings.update(source.bindings)
-        if isinstance(result, Value) and any(result in op.results for op in self.ops[saved[4]:]):
+        if isinstance(result, Value) and any(result in op.results for op in self.ops[len(saved[4]):]):
             self.fresh.add(result)  # so that `h = dense(...)` names the result `h`
         return result
 

@@ -29,7 +29,7 @@ BINARY = {
 UNARY = {operator.neg: ast.USub, operator.pos: ast.UAdd, operator.not_: ast.Not}
 COMPARE = {
     operator.lt: ast.Lt, operator.le: ast.LtE, operator.gt: ast.Gt, operator.ge: ast.GtE,
-    operator.eq: ast.Eq, operator.ne: ast.NotEq,
+    operator.eq: ast.Eq, operator.ne: ast.NotEq, operator.is_: ast.Is, operator.is_not: ast.IsNot,
 }
 _MODULE_NAMES = {"numpy": "np", "math": "math"}
 

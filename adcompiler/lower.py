@@ -221,6 +221,9 @@ class _Lowering(ExpressionLowering, CallInlining):
 
     def tail_if(self, stmt, tail: _Tail) -> tuple:
         cond = self.operand(stmt.test)
+        if _is_literal(cond):  # `if b is None:` on a default: only the branch taken is lowered
+            chosen = stmt.body if cond.value else stmt.orelse
+            return self.block(chosen, tail) if chosen else tail.fallthrough(self, stmt)
         branches = []
         for body in (stmt.body, stmt.orelse):
             with self.region() as ops:
@@ -232,6 +235,9 @@ class _Lowering(ExpressionLowering, CallInlining):
 
     def merge_if(self, stmt) -> None:
         cond = self.operand(stmt.test)
+        if _is_literal(cond):
+            self.block(stmt.body if cond.value else stmt.orelse, _Tail())
+            return
         assigned = _names_assigned(stmt.body) | _names_assigned(stmt.orelse)
         envs, regions = [], []
         for body in (stmt.body, stmt.orelse):
@@ -421,6 +427,11 @@ class _Lowering(ExpressionLowering, CallInlining):
                         self.displays[renamed] = self.displays.pop(value)
                     return renamed
         return value
+
+
+def _is_literal(operand) -> bool:
+    return isinstance(operand, Const) and operand.name is None and isinstance(
+        operand.value, (bool, int, float, str, type(None)))
 
 
 def _hide_targets(node, fresh):

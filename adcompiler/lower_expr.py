@@ -33,7 +33,7 @@ BINARY = {
 UNARY = {gast.USub: operator.neg, gast.UAdd: operator.pos, gast.Not: operator.not_}
 COMPARE = {
     gast.Lt: operator.lt, gast.LtE: operator.le, gast.Gt: operator.gt, gast.GtE: operator.ge,
-    gast.Eq: operator.eq, gast.NotEq: operator.ne,
+    gast.Eq: operator.eq, gast.NotEq: operator.ne, gast.Is: operator.is_, gast.IsNot: operator.is_not,
 }
 ARRAY_ATTRIBUTES = {"T": np.transpose, "shape": np.shape, "ndim": np.ndim, "size": np.size,
                     "dtype": runtime.dtype_of, "real": np.real}
@@ -143,6 +143,8 @@ class ExpressionLowering:
             if not hasattr(base.obj, node.attr):
                 raise self.error(ADError, node, f"{_describe(base.obj)} has no attribute `{node.attr}`")
             obj = getattr(base.obj, node.attr)
+            if isinstance(base.obj, types.ModuleType) and not isinstance(obj, types.ModuleType):
+                self.source.note_attribute(base.obj, node.attr, obj)  # `h.SCALE = 5.0` later recompiles
             return Const(obj) if isinstance(obj, _SCALARS) else _Static(obj, f"{base.spelling}.{node.attr}")
         if node.attr in ARRAY_ATTRIBUTES:
             return self.call(ARRAY_ATTRIBUTES[node.attr], [base], node)

@@ -22,7 +22,8 @@ OPERATOR_WORDS = {
     operator.neg: "neg", operator.pos: "pos", operator.floordiv: "floordiv",
     operator.mod: "mod", operator.lt: "lt", operator.le: "le", operator.gt: "gt",
     operator.ge: "ge", operator.eq: "eq", operator.ne: "ne", operator.not_: "not",
-    operator.and_: "and", operator.or_: "or", operator.getitem: "item",
+    operator.and_: "and", operator.or_: "or", operator.getitem: "item", operator.is_: "is",
+    operator.is_not: "is_not",
 }
 
 

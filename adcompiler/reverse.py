@@ -85,8 +85,9 @@ def reverse(fn: Function, request: Request, name: str, user_names=frozenset(), t
     wrt = [fn.params[i] for i in request.wrt]
     retained = [find_named(fn, n) for n in request.retain]
     types = {} if types is None else types
+    tuples, lengths = _tuple_valued(fn.body)
     context = _Context(analyse(fn, wrt + retained, [output]), ShapeClasses(fn), frozenset(user_names),
-                       _tuple_valued(fn.body), types)
+                       tuples, types, lengths)
     sweep = _Sweep(context, {})
     seed = Value(f"{output.hint if isinstance(output, Value) else 'out'}_bar")
     if isinstance(output, Value):
@@ -146,10 +147,18 @@ class _Context:
     user_names: frozenset
     tuples: set  # values known to hold tuples or lists
     types: dict  # value -> abstract value (see `abstract`)
+    lengths: dict  # tuple-valued value -> its number of items, where the op making it says
     replacements: dict = dataclasses.field(default_factory=dict)  # id(forward op) -> op with tape
 
     def forward(self, ops) -> tuple:
         return tuple(self.replacements.get(id(op), op) for op in ops)
+
+    def length(self, container):
+        """The number of items of a tuple or list, if known before run time."""
+        av = self.types.get(container)
+        if isinstance(av, abstract.Sequence) and av.kind != "shape":
+            return len(av.items)
+        return self.lengths.get(container)
 
     def is_container(self, value) -> bool:
         """Whether `value` holds a tuple, list or dict (indexing it picks an element)."""
@@ -173,16 +182,22 @@ class _Context:
         return operand.value
 
 
-def _tuple_valued(region: Region) -> set:
-    found = set()
+def _tuple_valued(region: Region, found=None, lengths=None):
+    """Values known to hold tuples or lists, and their lengths where the op says."""
+    found = set() if found is None else found
+    lengths = {} if lengths is None else lengths
     for op in region.ops:
         if isinstance(op, Call):
             rule = rule_for(op.fn)
             if op.fn in TUPLE_MAKERS or op.fn is runtime.make_dict or rule is not None and rule.outputs is not None:
                 found.add(op.results[0])
+                if op.fn in TUPLE_MAKERS:
+                    lengths[op.results[0]] = len(op.args)
+                elif rule is not None and rule.length is not None:
+                    lengths[op.results[0]] = rule.length
         for inner in op.regions:
-            found |= _tuple_valued(inner)
-    return found
+            _tuple_valued(inner, found, lengths)
+    return found, lengths
 
 
 class _Sweep:
@@ -231,7 +246,14 @@ class _Sweep:
         if op.fn is operator.getitem and self.context.is_container(op.args[0]):
             index = op.args[1]
             if isinstance(index, Const) and isinstance(index.value, (int, str)):
-                self.accumulate(op.args[0], TupleAdjoint({index.value: g}), False, op.loc)
+                key = index.value
+                if isinstance(key, int) and key < 0:
+                    length = self.context.length(op.args[0])
+                    if length is None:
+                        raise UnsupportedSyntaxError("a negative index into a tuple of unknown length cannot be "
+                                                     "differentiated", op.loc, "Index it from the front.")
+                    key += length
+                self.accumulate(op.args[0], TupleAdjoint({key: g}), False, op.loc)
                 return
             old = self.adjoint_or_zeros(op.args[0], op.loc)  # a key known at run time: a copy, with g added
             added = self.context.typed(Value(f"{op.args[0].hint}_bar", op.loc), op.args[0], same=True)
@@ -251,6 +273,8 @@ class _Sweep:
         for i in active:
             with Recorder(op.loc, self.context.types) as recorder, _located(op.loc):
                 contribution = rule.vjps[i](cotangent, symbol(result), *map(symbol, op.args), **params)
+                if contribution is None:  # the rule says: no cotangent for this argument
+                    continue
                 if isinstance(contribution, tracing.Spread):
                     contribution = self._spread(contribution.value, op.args[i])
                 else:
@@ -352,7 +376,10 @@ class _Sweep:
                 return
             contribution, fresh = number, False
         if isinstance(old, Spread):
-            old = old.value  # a number added to an array spreads over it
+            if fresh and self._scattered(contribution) is not None:
+                old = self.spread_out(old, loc)  # x_bar[index] += g needs x_bar as an array
+            else:
+                old = old.value  # a number added to an array spreads over it
         scattered = self._scattered(contribution) if fresh and isinstance(old, Value) else None
         if scattered is not None:  # x_bar[index] += g, rather than adding a mostly-zero array
             self.ops[-1] = Call((Value(name, loc),), runtime.add_at, (old,) + scattered, (), loc)

@@ -56,10 +56,20 @@ class Source:
             return value
         return getattr(builtins, name, _MISSING)
 
+    def note_attribute(self, module, name: str, value) -> None:
+        """Remember that `module.name` was `value` at compile time (see `bindings_unchanged`)."""
+        self.bindings[(id(module), name)] = ("attr", module, name, value)
+
     def bindings_unchanged(self) -> bool:
-        """True while every free name still denotes the object it denoted at compile time."""
+        """True while every free name (and module attribute) still denotes the object it
+        denoted at compile time."""
         for kind, where, name, value in self.bindings.values():
-            now = where.cell_contents if kind == "cell" else where.get(name, _MISSING)
+            if kind == "cell":
+                now = where.cell_contents
+            elif kind == "global":
+                now = where.get(name, _MISSING)
+            else:
+                now = getattr(where, name, _MISSING)
             if now is not value:
                 return False
         return True

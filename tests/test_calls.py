@@ -65,17 +65,10 @@ Y2 = arr(0.4, -0.7)
 TWO_LAYER_ARGS = (W32.T, B3, W33[:, :2], X23[:, :2], arr(0.1, 0.2, -0.3, 0.4).reshape(2, 2))
 
 # Known failures (each is described, with a reproducer, in the report that came with this file).
-IS_NOT = ("compile", "lower_expr.ExpressionLowering.expr_Compare: `is` / `is not` comparisons are not supported, "
-          "so a helper with `if b is not None:` (an optional argument) cannot be inlined")
 ENUMERATE_ZIP = ("compile", "lower._Lowering.iteration: `enumerate(zip(x, y))` lowers `zip(x, y)` as an opaque "
                  "call, then reports that `zip` has no derivative rule")
-NEGATIVE_INDEX = ("gradient", "reverse._Sweep.call: a tuple read at a negative constant index (`t[-1]`) gets "
-                  "TupleAdjoint({-1: g}), which `as_tuple` never reads: the gradient is silently zero")
 STARRED = ("compile", "fence: starred assignment `first, *rest = ...` is refused")
 DICTCOMP = ("compile", "fence: dict comprehensions are refused")
-ARGMAX_INDEX = ("crash", "regression (commits 4cec272..c137ef4): in the specialised variant the adjoint of "
-                "`np.sum(x)` is left a scalar (no broadcast_to), and `add_at(scalar, index, g)` for `x[i]` then "
-                "raises IndexError in the generated code")
 
 CASES = [
     # ------------------------------------------------ helpers from another module
@@ -90,8 +83,8 @@ CASES = [
     case(cc.helper_default_overridden, X3, 0.7),
     case(cc.helper_keyword, X3, 0.7),
     case(cc.helper_keywords_reordered, X23, W32, B2),
-    case(cc.helper_default_none, X23, W32, xfail=IS_NOT),
-    case(cc.helper_default_none_given, X23, W32, B2, xfail=IS_NOT),
+    case(cc.helper_default_none, X23, W32),
+    case(cc.helper_default_none_given, X23, W32, B2),
     case(cc.helper_varargs, X3, P3, B3),
     case(cc.helper_varargs_keyword_only, X3, P3),
     case(cc.helper_varargs_len, X3),
@@ -165,7 +158,7 @@ CASES = [
     # ------------------------------------------------ tuples, lists and dicts
     case(cc.tuple_indexed, X3, P3),
     case(cc.list_indexed, X3, P3),
-    case(cc.tuple_carried_negative_index, X3, xfail=NEGATIVE_INDEX),
+    case(cc.tuple_carried_negative_index, X3),
     case(cc.nested_unpacking, X3, P3),
     case(cc.unpack_pair_from_tuple, X3),
     case(cc.starred_unpacking, X3, P3, B3, xfail=STARRED),
@@ -188,7 +181,7 @@ CASES = [
     case(cc.math_mixed_with_arrays, 0.7, X3),
     # ------------------------------------------------ non-differentiable functions
     case(cc.nondiff_floor_sign, X3),
-    case(cc.nondiff_argmax, X3, xfail=ARGMAX_INDEX),
+    case(cc.nondiff_argmax, X3),
     case(cc.nondiff_round, arr(0.33, -0.52, 0.81)),
     case(cc.nondiff_comparison, X3),
     case(cc.nondiff_only, X3),
@@ -328,9 +321,6 @@ def test_helper_that_cannot_be_inlined_is_fine_when_no_gradient_flows(call):
     np.testing.assert_allclose(ad.grad(fn)(X3), np.broadcast_to(c, (3,)))
 
 
-@pytest.mark.xfail(strict=True, raises=ad.InternalError, reason=(
-    "calls.CallInlining.user_call: binding the callee's parameters renames the argument's defining op "
-    "(`named`); when inlining then fails, the fallback opaque call still reads the old, now undefined value"))
 def test_failed_inlining_with_a_temporary_argument_falls_back_to_the_call():
     fn = function_from_source(
         "def needs_is(a, b=None):\n    if b is None:\n        return a * 2.0\n    return a * b\n\n"
@@ -416,9 +406,6 @@ def test_rule_returning_the_wrong_number_of_cotangents_is_refused():
         ad.grad(caller, wrt=(0, 1))
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "reverse._Sweep.call: a user rule's `None` cotangent (adjoints._vjp_part returns it) is accumulated as "
-    "Const(None), so the generated code returns `None` as the gradient of `y`, which becomes nan"))
 def test_rule_with_none_for_an_argument_gives_no_gradient_there():
     fn = _fresh_function("bump_half")
     caller = function_from_source("def f(x, y):\n    return np.sum(bump_half(x, y))\n", namespace={"bump_half": fn})
@@ -467,16 +454,10 @@ def test_changing_a_closure_cell(monkeypatch):
     _stays_fresh(cc.closure_made_at_import, X23, lambda: monkeypatch.setattr(cell, "cell_contents", 3.0 * h.W_FIXED))
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "lower_expr.ExpressionLowering.expr_Attribute resolves `h.activation` on the module without recording "
-    "it in Source.bindings, so rebinding it is not noticed: the old gradient is returned"))
 def test_rebinding_a_helper_called_through_its_module(monkeypatch):
     _stays_fresh(cc.uses_helper_activation, X3, lambda: monkeypatch.setattr(h, "activation", h.sigmoid))
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "lower_expr.ExpressionLowering.expr_Attribute folds `h.SCALE` into a constant without recording it in "
-    "Source.bindings, so rebinding it is not noticed: the old gradient is returned"))
 def test_rebinding_a_constant_read_through_its_module(monkeypatch):
     _stays_fresh(cc.uses_module_constant_attribute, X3, lambda: monkeypatch.setattr(h, "SCALE", 5.0))
 

@@ -317,6 +317,7 @@ for fn, larger in ((builtins.max, True), (builtins.min, False)):
 
 nondiff(
     operator.lt, operator.le, operator.gt, operator.ge, operator.eq, operator.ne, operator.not_,
+    operator.is_, operator.is_not,
     np.less, np.less_equal, np.greater, np.greater_equal, np.equal, np.not_equal,
     np.logical_and, np.logical_or, np.logical_not, np.isnan, np.isfinite, np.isinf,
     np.sign, np.floor, np.ceil, np.round, np.rint, np.trunc, np.argmax, np.argmin, np.argsort,
