@@ -94,14 +94,18 @@ class _Program:
         self.updates: list = []  # (op, position, loops enclosing it)
         self.paths: dict = {}  # id(update op) -> the branches it is in
         self.containers: dict = {}  # value -> the tuples, lists and dicts that hold it
+        self._members = None
         self.counter = 0
         self.path: tuple = ()  # ((id of an If, branch index), ...) enclosing what is being read
         self.region(fn.body, ())
 
     def find(self, v):
-        while v in self.parent:
-            v = self.parent[v]
-        return v
+        root = v
+        while root in self.parent:
+            root = self.parent[root]
+        while v in self.parent and self.parent[v] is not root:  # path compression
+            self.parent[v], v = root, self.parent[v]
+        return root
 
     def union(self, a, b) -> None:
         if isinstance(a, Value) and isinstance(b, Value):
@@ -175,8 +179,8 @@ class _Program:
         target, result = op.args[0], op.results[0]
         root = self.find(target)
         found = []
-        for v in list(self.reads) + list(self.containers):
-            if v is result or (v is target and not include_target) or self.find(v) is not root:
+        for v in self.members(root):
+            if v is result or (v is target and not include_target):
                 continue
             if self.defined.get(v, -1) > position:
                 continue  # a later version, or a view of one
@@ -190,6 +194,14 @@ class _Program:
                     found.append(v)
                     break
         return found
+
+    def members(self, root) -> list:
+        """The values of one object (read, or held by a container), computed once for all."""
+        if self._members is None:
+            self._members = {}
+            for v in dict.fromkeys(list(self.reads) + list(self.containers)):
+                self._members.setdefault(self.find(v), []).append(v)
+        return self._members.get(root, [])
 
     def _holders(self, v) -> list:
         """`v`, and the containers holding it (reading one of them reads `v`)."""

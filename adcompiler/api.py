@@ -18,8 +18,8 @@ import numpy as np
 from . import abstract
 from .errors import ADError, NonScalarOutputError, WrtError
 from .lower import UnresolvedNameError
-from .pipeline import STAGES, Compiled, cached_front_end, cached_gradient, clear_caches  # noqa: F401
-from .reverse import Request, reverse
+from .pipeline import STAGES, Compiled, cached_gradient, check_gradient, clear_caches  # noqa: F401
+from .reverse import Request
 from .runtime import as_gradient
 from .source import Source, parse
 
@@ -39,8 +39,7 @@ class Gradient:
         self._runners: dict = {}  # argument signature -> _Runner
         self._last: Compiled | None = None
         try:
-            front = cached_front_end(fn, self.request, dump)
-            reverse(front.primal, self.request, front.primal.name, front.names)  # errors, now
+            check_gradient(fn, self.request, dump)  # the errors the source decides, now
         except UnresolvedNameError:
             pass  # a name the function uses is not defined yet: check on the first call
 

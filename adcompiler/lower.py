@@ -79,7 +79,7 @@ class _Lowering(ExpressionLowering, CallInlining):
         self.env: dict[str, object] = {}
         self.ops: list = []
         self.fresh: set[Value] = set()  # temporaries made by the current statement
-        self.later: list[set] = []  # names read after the statement being lowered, innermost last
+        self.later: list = []  # (last reads of a block, index of the statement lowered there), innermost last
         self.displays: dict = {}  # value of a tuple or list display -> its elements
         self.used_names = {n.id for n in gast.walk(source.tree) if isinstance(n, gast.Name)}
 
@@ -112,9 +112,12 @@ class _Lowering(ExpressionLowering, CallInlining):
 
     def block(self, stmts, tail: _Tail) -> tuple:
         """Lower `stmts`; return what the block yields at its end."""
+        last_read = {}  # name -> index of the last statement of this block that reads it
+        for i, stmt in enumerate(stmts):
+            last_read.update(dict.fromkeys(_names_read([stmt]), i))
         for i, stmt in enumerate(stmts):
             self.fresh = set()
-            self.later.append(_names_read(stmts[i + 1:]))
+            self.later.append((last_read, i))
             try:
                 if isinstance(stmt, EXITS):
                     return tail.exit(self, stmt)
@@ -193,7 +196,7 @@ class _Lowering(ExpressionLowering, CallInlining):
             for n in gast.walk(stmt):
                 if hasattr(n, "lineno") and getattr(n, "lineno", None) is None or not hasattr(n, "lineno"):
                     gast.copy_location(n, node)
-        self.later.append({items})
+        self.later.append(({items: 1}, 0))
         try:
             self.statement(body[0])
         finally:
@@ -256,10 +259,9 @@ class _Lowering(ExpressionLowering, CallInlining):
 
     def carried(self, body, extra=()) -> list[str]:
         """Variables a loop carries: assigned in it, and existing before it or read after it."""
-        read_after = set().union(*self.later) if self.later else set()
         assigned = _names_assigned(body) | set(extra)
         return [n for n in sorted(assigned) if n in self.env and not isinstance(self.env[n], Undefined)
-                or n in read_after]
+                or any(last.get(n, -1) > i for last, i in self.later)]
 
     def for_loop(self, stmt) -> None:
         iterable, targets, reads = self.iteration(stmt)

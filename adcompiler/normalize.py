@@ -18,8 +18,7 @@
   branch in tail position of it), and `break`/`continue` only end a loop body (or a
   branch in tail position of it).
 
-Every new node copies the location of the node it replaces; the input tree is not
-modified.
+Every new node copies the location of the node it replaces.
 """
 from __future__ import annotations
 
@@ -34,7 +33,8 @@ EXITS = (gast.Return, gast.Break, gast.Continue)
 
 
 def normalize(source: Source) -> Source:
-    tree = _Desugar().visit(copy.deepcopy(source.tree))
+    """The normalised source. It takes over `source.tree` (a tree `parse` made for it)."""
+    tree = _Desugar().visit(source.tree)
     taken = {n.id for n in gast.walk(tree) if isinstance(n, gast.Name)}
     flags = _Flags({kind: _fresh_name(kind, taken) for kind in ("_returned", "_retval", "_broke")})
     tree.body = flags.block(tree.body, in_loop=False)

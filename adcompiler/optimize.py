@@ -128,19 +128,20 @@ def fold_renames(fn: Function, user_names, types: dict) -> Function:
 
     def region(r: Region) -> Region:
         defined = {res: op for op in r.ops if isinstance(op, Call) for res in op.results}
-        folded = {}
+        folded, dropped = {}, set()
         for op in r.ops:
             if isinstance(op, Call) and op.fn is rename and isinstance(op.args[0], Value):
                 a, b = op.args[0], op.results[0]
                 if a in defined and defined[a].fn is not rename and a not in folded and not _named_by_user(a, user_names):
                     new = Value(b.hint, a.loc)
                     folded[a] = new
+                    dropped.add(id(op))
                     mapping[a] = mapping[b] = new
                     if a in types:
                         types[new] = types[a]
         ops = []
         for op in r.ops:
-            if isinstance(op, Call) and op.fn is rename and op.args[0] in folded:
+            if id(op) in dropped:
                 continue
             if isinstance(op, Call) and op.results[0] in folded:
                 op = dataclasses.replace(op, results=(folded[op.results[0]],))

@@ -8,6 +8,8 @@ after the named stages.
 """
 from __future__ import annotations
 
+import contextlib
+import gc
 import os
 import sys
 from dataclasses import dataclass
@@ -23,7 +25,7 @@ from .fence import fence
 from .lower import lower
 from .normalize import normalize
 from .optimize import drop_needless_conversions, eliminate_dead_code, fold_renames, measure_earliest
-from .reverse import Request, find_named, reverse
+from .reverse import Request, check, find_named, reverse
 from .source import Source, parse
 from .verify import verify
 
@@ -50,9 +52,14 @@ class Compiled:
 
 
 def front_end(fn, request: Request, dump=None) -> FrontEnd:
+    with _no_garbage_collection():
+        return _front_end(fn, request, dump)
+
+
+def _front_end(fn, request: Request, dump=None) -> FrontEnd:
     show = dumper(dump)
     source = parse(fn)
-    show("parse", gast.dump(source.tree, indent=2))
+    show("parse", lambda: gast.dump(source.tree, indent=2))
     source = normalize(fence(source))
     primal = verify(lower(source))
     check_updates(primal)
@@ -62,6 +69,28 @@ def front_end(fn, request: Request, dump=None) -> FrontEnd:
 
 
 def compile_gradient(fn, request: Request, layout: str, dump=None, signature=None, want_value=True) -> Compiled:
+    with _no_garbage_collection():  # the pipeline makes many small objects and no cycles worth collecting
+        return _compile_gradient(fn, request, layout, dump, signature, want_value)
+
+
+@contextlib.contextmanager
+def _no_garbage_collection():
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def check_gradient(fn, request: Request, dump=None) -> None:
+    """The front end, and the errors the reverse pass would raise: when `grad` is applied."""
+    with _no_garbage_collection():
+        check(cached_front_end(fn, request, dump).primal, request)
+
+
+def _compile_gradient(fn, request: Request, layout: str, dump=None, signature=None, want_value=True) -> Compiled:
     """The pipeline: front end, infer, reverse, optimise, emit, compile. Without
     `want_value`, and with an output known to be a scalar, the generated function
     returns the gradients alone, as the caller gets them."""
@@ -155,6 +184,7 @@ def dumper(dump):
 
     def show(stage: str, thing) -> None:
         if stage in stages:
-            print(f"--- adcompiler: after {stage} ---\n{thing}", file=sys.stderr)
+            text = thing() if callable(thing) else thing
+            print(f"--- adcompiler: after {stage} ---\n{text}", file=sys.stderr)
 
     return show

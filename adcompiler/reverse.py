@@ -109,6 +109,34 @@ def reverse(fn: Function, request: Request, name: str, user_names=frozenset(), t
     return Function(name, fn.params, Region((), ops, tuple(results)), fn.loc, seed, len(forward))
 
 
+def check(fn: Function, request: Request) -> None:
+    """Raise, without building anything, the errors `reverse` would raise for a missing rule,
+    a missing argument rule or an unhandled keyword (the errors the source decides)."""
+    from .ir import walk_ops
+
+    wrt = [fn.params[i] for i in request.wrt]
+    retained = [find_named(fn, n) for n in request.retain]
+    activity = analyse(fn, wrt + retained, [fn.returns[0]])
+    sweep = _Sweep(_Context(activity, None, frozenset(), set(), {}, {}), {})
+    for op in walk_ops(fn.body):
+        if not isinstance(op, Call) or is_nondiff(op.fn) or op.fn in TUPLE_MAKERS or op.fn is runtime.make_dict:
+            continue
+        if op.fn is operator.getitem or not activity.active(op.results[0]):
+            continue
+        active = [i for i, a in enumerate(op.args) if a in activity.varied]
+        rule = sweep._rule(op, active)
+        params = sweep._params(op, rule)
+        symbol = sweep.context.symbol
+        for i in active:  # a rule may refuse its arguments (an unsupported `ord=`): run it, keep nothing
+            try:
+                with Recorder(op.loc, {}), _located(op.loc):
+                    rule.vjps[i](symbol(op.results[0]), symbol(op.results[0]), *map(symbol, op.args), **params)
+            except ADError:
+                raise
+            except Exception:  # noqa: BLE001 - a tuple-valued op's rule wants its real cotangent: compiled later
+                pass
+
+
 def find_named(fn: Function, name: str) -> Value | None:
     """The last value the user's code bound to `name` at the top level of the function."""
     found = next((p for p in fn.params if p.hint == name), None)

@@ -227,6 +227,12 @@ class Symbol:
     # array protocol
     def __getitem__(self, index): return record(operator.getitem, self, index)
 
+    def __iter__(self):  # without this, Python would iterate by indexing, forever
+        raise TypeError("a symbol's length is known only at run time: it cannot be iterated by a rule")
+
+    def __len__(self):
+        raise TypeError("a symbol's length is known only at run time")
+
     @property
     def T(self): return record(np.transpose, self)
 

@@ -75,11 +75,11 @@ diagonal(np.log2, lambda g, ans, x: g / (x * LN2))
 diagonal(np.log10, lambda g, ans, x: g / (x * LN10))
 for log1p in (np.log1p, math.log1p):
     diagonal(log1p, lambda g, ans, x: g / (1 + x))
-# d/dx log(e^x + e^y) = 1 / (1 + e^(y - x)), a logistic sigmoid: it needs no `ans`, so a
-# gradient that does not need the loss's value does not compute it (e^(y - x) may overflow
-# to inf, giving the correct limit 0).
-diagonal(np.logaddexp, lambda g, ans, x, y: g / (1 + np.exp(y - x)), lambda g, ans, x, y: g / (1 + np.exp(x - y)),
-         unbroadcast=True)
+# d/dx log(e^x + e^y) is the logistic sigmoid of x - y, written 0.5 + 0.5 tanh((x - y) / 2):
+# it needs no `ans` (a gradient that does not need the loss's value does not compute it),
+# and it neither overflows nor warns for large arguments.
+diagonal(np.logaddexp, lambda g, ans, x, y: g * (0.5 + 0.5 * np.tanh((x - y) * 0.5)),
+         lambda g, ans, x, y: g * (0.5 + 0.5 * np.tanh((y - x) * 0.5)), unbroadcast=True)
 diagonal(np.logaddexp2, lambda g, ans, x, y: g * np.exp2(x - ans), lambda g, ans, x, y: g * np.exp2(y - ans),
          unbroadcast=True)
 diagonal(np.float_power, lambda g, ans, x, y: g * y * np.float_power(x, y - 1),
