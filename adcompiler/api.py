@@ -106,8 +106,11 @@ class _Runner:
         self.tuple_wrt = request.tuple_wrt
         self.retain = request.retain
         self.scalar_output = compiled.scalar_output
-        self.plain = all(compiled.plain_gradients) and all(isinstance(args[i], np.ndarray) for i in request.wrt)
-        fast = self.mode == "grad" and not compiled.with_value and not self.retain
+        self.plain = compiled.finished or all(compiled.plain_gradients) and all(
+            isinstance(args[i], np.ndarray) for i in request.wrt)
+        fast = not self.retain and compiled.finished and (
+            self.mode == "grad" and not compiled.with_value
+            or self.mode == "value_and_grad" and compiled.with_value and compiled.scalar_output)
         self.run = self.function if fast else (lambda *a: self(a))  # the generated code, when it returns it all
 
     def __call__(self, args):

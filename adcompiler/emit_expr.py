@@ -16,7 +16,7 @@ import types
 import numpy as np
 
 from . import runtime
-from .abstract import MATH_EQUIVALENTS, Scalar
+from .abstract import MATH_EQUIVALENTS, Array, Scalar
 from .errors import InternalError
 from .ir import Call, Const, Value
 from .naming import Namer, module_path
@@ -32,6 +32,8 @@ COMPARE = {
     operator.eq: ast.Eq, operator.ne: ast.NotEq, operator.is_: ast.Is, operator.is_not: ast.IsNot,
 }
 _MODULE_NAMES = {"numpy": "np", "math": "math"}
+# reductions written as methods of arrays known to be arrays: the method skips NumPy's Python-level wrapper
+_REDUCTION_METHODS = {np.sum: "sum", np.mean: "mean", np.max: "max", np.min: "min", np.prod: "prod"}
 
 
 class Expressions:
@@ -127,6 +129,9 @@ class Expressions:
             return self.operand(args[0])
         if fn is np.transpose and len(args) == 1 and not op.kwargs:
             return ast.Attribute(self.operand(args[0]), "T")
+        if fn in _REDUCTION_METHODS and len(args) == 1 and isinstance(self.types.get(args[0]), Array):
+            keywords = [ast.keyword(k, self.operand(v)) for k, v in op.kwargs]  # x.sum(axis=0): no Python wrapper
+            return ast.Call(ast.Attribute(self.operand(args[0]), _REDUCTION_METHODS[fn]), [], keywords)
         if fn in MATH_EQUIVALENTS and not op.kwargs and all(self._is_number(a) for a in args):
             return ast.Call(self.callee(MATH_EQUIVALENTS[fn]), [self.operand(a) for a in args], [])
         keywords = [ast.keyword(k, self.operand(v)) for k, v in op.kwargs]

@@ -48,7 +48,8 @@ class Compiled:
     origin: Source  # for rebinding checks and error locations
     scalar_output: bool = False  # the output is known to be a scalar: no check needed at run time
     plain_gradients: tuple = ()  # per gradient: known to be a new array of its input's dtype
-    with_value: bool = True  # returns (value, gradients, ...); else the gradients as the caller gets them
+    with_value: bool = True  # returns (value, gradients, ...); else the gradients alone
+    finished: bool = False  # the gradients it returns are as the caller gets them
 
 
 def front_end(fn, request: Request, dump=None) -> FrontEnd:
@@ -99,8 +100,9 @@ def _compile_gradient(fn, request: Request, layout: str, dump=None, signature=No
     types = {} if signature is None else abstract.infer(front.primal, map(abstract.from_signature, signature))
     scalar = _scalar_output(front.primal, types)
     with_value = want_value or layout == "closure" or not scalar
+    finished = layout == "flat" and signature is not None  # gradients converted in the generated code
     name = front.primal.name + ("_vjp" if layout == "closure" else "_grad")
-    adjoint = verify(reverse(front.primal, request, name, front.names, types, with_value, layout == "flat"))
+    adjoint = verify(reverse(front.primal, request, name, front.names, types, with_value, layout == "flat", finished))
     show("reverse", adjoint)
     adjoint = eliminate_dead_code(measure_earliest(adjoint))
     adjoint = verify(fold_renames(drop_needless_conversions(adjoint, types), front.names, types))
@@ -108,7 +110,8 @@ def _compile_gradient(fn, request: Request, layout: str, dump=None, signature=No
     emitted = emit(adjoint, layout, front.names, types)
     show("emit", emitted.source)
     return Compiled(load(emitted), emitted.source, front.primal, adjoint, front.source, scalar,
-                    _plain_gradients(adjoint, request, types) if with_value else (), with_value)
+                    _plain_gradients(adjoint, request, types) if with_value and not finished else (), with_value,
+                    finished)
 
 
 def _scalar_output(primal, types) -> bool:

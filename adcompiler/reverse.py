@@ -75,12 +75,13 @@ class Request:
 
 
 def reverse(fn: Function, request: Request, name: str, user_names=frozenset(), types=None,
-            with_value: bool = True, seed_is_one: bool = False) -> Function:
+            with_value: bool = True, seed_is_one: bool = False, finished: bool | None = None) -> Function:
     """`types`: what is known of the primal values (`abstract.infer`); the dict is extended
     with what becomes known of the values the reverse pass makes. Without `with_value`
     (a `grad` whose output is known to be a scalar) the function returns the gradients
-    only, each as the caller gets it (`_as_gradient`), and the value is not computed
-    unless the backward pass needs it."""
+    only and the value is not computed unless the backward pass needs it. `finished`
+    (by default: without the value) returns each gradient as the caller gets it
+    (`as_gradient`)."""
     output = fn.returns[0]
     wrt = [fn.params[i] for i in request.wrt]
     retained = [find_named(fn, n) for n in request.retain]
@@ -98,7 +99,7 @@ def reverse(fn: Function, request: Request, name: str, user_names=frozenset(), t
             context.typed(seed, output)
     sweep.run(fn.body.ops)
     grads = [sweep.adjoint_or_zeros(p) for p in wrt]
-    if not with_value:
+    if (not with_value) if finished is None else finished:
         grads = [sweep.as_gradient(g, p) for g, p in zip(grads, wrt)]
     results = [output] if with_value else []
     results.append(sweep.tuple_of(grads, fn.loc) if request.tuple_wrt else grads[0])
@@ -412,6 +413,9 @@ class _Sweep:
         if scattered is not None:  # x_bar[index] += g, rather than adding a mostly-zero array
             self.ops[-1] = Call((Value(name, loc),), runtime.add_at, (old,) + scattered, (), loc)
             self.adjoints[target] = self.ops[-1].results[0]
+        elif fresh and old is not None and self.ops[-1].fn is operator.neg and not isinstance(old, Spread):
+            negated = self.ops.pop()  # old + (-x) is old - x
+            self.adjoints[target] = self._add(old, negated.args[0], name, target, loc, operator.sub)
         elif old is None and fresh:
             self.adjoints[target] = self._named(contribution, name)
         elif old is None and isinstance(contribution, Value) and target.hint in self.context.user_names:
@@ -438,10 +442,10 @@ class _Sweep:
             self.context.types[operand] = abstract.Array((), None)  # a number, as the rule says
         return Spread(operand, target)
 
-    def _add(self, old, contribution, name: str, target, loc) -> Value:
+    def _add(self, old, contribution, name: str, target, loc, fn=operator.add) -> Value:
         total = self.context.typed(Value(name, loc), target)
-        self.ops.append(Call((total,), operator.add, (old, contribution), (), loc))
-        known = abstract.transfer(operator.add, [abstract.value_of(self.context.types, x) for x in (old, contribution)])
+        self.ops.append(Call((total,), fn, (old, contribution), (), loc))
+        known = abstract.transfer(fn, [abstract.value_of(self.context.types, x) for x in (old, contribution)])
         if known is not None:
             self.context.types[total] = known
         return total

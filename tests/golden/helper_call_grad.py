@@ -12,6 +12,6 @@ def two_layer_loss_grad(W1, b1, W2, x, y):
     W2_bar = hidden.T @ prediction_bar
     # return np.tanh(x @ W + b)  (corpus_calls_helpers.py:38)
     x_matmul_W1_plus_b1_bar = hidden_bar * (1 - hidden ** 2)
-    b1_bar = np.sum(x_matmul_W1_plus_b1_bar, axis=0)
+    b1_bar = x_matmul_W1_plus_b1_bar.sum(axis=0)
     W1_bar = x.T @ x_matmul_W1_plus_b1_bar
     return (W1_bar, b1_bar, W2_bar)

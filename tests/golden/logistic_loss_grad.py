@@ -16,6 +16,6 @@ def logistic_loss_grad(w, b, x, y):
     neg_z_bar = -p_bar * p / tmp * exp_neg_z
     z_bar = -neg_z_bar
     # z = x @ w + b  (golden_functions.py:34)
-    b_bar = np.sum(z_bar)
+    b_bar = z_bar.sum()
     w_bar = z_bar @ x
     return (w_bar, float(b_bar))
