@@ -37,6 +37,7 @@ class Gradient:
         self._layout = "closure" if mode == "vjp" else "flat"
         self._variants: dict = {}  # argument signature -> Compiled
         self._runners: dict = {}  # argument signature -> _Runner
+        self._by_shape: dict = {}  # exact dtypes and shapes -> _Runner: looked up first, faster to key
         self._last: Compiled | None = None
         try:
             check_gradient(fn, self.request, dump)  # the errors the source decides, now
@@ -72,9 +73,15 @@ class Gradient:
             bound = self._signature.bind(*args, **kwargs)
             bound.apply_defaults()
             args = bound.args
-        runner = self._runners.get(abstract.signature(args))
+        key = abstract.exact_key(args)
+        runner = self._by_shape.get(key)
         if runner is None or not runner.compiled.origin.bindings_unchanged():
-            runner = self._runner(args)
+            runner = self._runners.get(abstract.signature(args))
+            if runner is None or not runner.compiled.origin.bindings_unchanged():
+                runner = self._runner(args)
+            if len(self._by_shape) > 64:  # many shapes: keep the first-level cache small
+                self._by_shape.clear()
+            self._by_shape[key] = runner
         self._last = runner.compiled
         return runner.run(*args)
 

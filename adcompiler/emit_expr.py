@@ -129,6 +129,8 @@ class Expressions:
             return self.operand(args[0])
         if fn is np.transpose and len(args) == 1 and not op.kwargs:
             return ast.Attribute(self.operand(args[0]), "T")
+        if fn in (np.size, np.shape) and len(args) == 1 and isinstance(self.types.get(args[0]), Array):
+            return ast.Attribute(self.operand(args[0]), fn.__name__)  # x.size: an attribute, not a call
         if fn in _REDUCTION_METHODS and len(args) == 1 and isinstance(self.types.get(args[0]), Array):
             keywords = [ast.keyword(k, self.operand(v)) for k, v in op.kwargs]  # x.sum(axis=0): no Python wrapper
             return ast.Call(ast.Attribute(self.operand(args[0]), _REDUCTION_METHODS[fn]), [], keywords)

@@ -4,7 +4,7 @@ def hasktorch_grad(a):
     # backward pass
     out_bar = 1.0
     # out = np.mean(c)  (golden_functions.py:13)
-    c_bar = out_bar / np.size(a)
+    c_bar = out_bar / a.size
     # c = b * b * 3  (golden_functions.py:12)
     b_times_b_bar = c_bar * 3
     b_bar = b_times_b_bar * b + b_times_b_bar * b

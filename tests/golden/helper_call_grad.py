@@ -6,7 +6,7 @@ def two_layer_loss_grad(W1, b1, W2, x, y):
     # backward pass
     mean_bar = 1.0
     # return np.mean((prediction - target) ** 2)  (corpus_calls_helpers.py:57)
-    prediction_bar = mean_bar / np.size(prediction_minus_y) * 2 * prediction_minus_y
+    prediction_bar = mean_bar / prediction_minus_y.size * 2 * prediction_minus_y
     # prediction = hidden @ W2  (corpus_calls.py:41)
     hidden_bar = prediction_bar @ W2.T
     W2_bar = hidden.T @ prediction_bar

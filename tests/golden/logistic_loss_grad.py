@@ -10,7 +10,7 @@ def logistic_loss_grad(w, b, x, y):
     # backward pass
     loss_bar = 1.0
     # loss = -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))  (golden_functions.py:36)
-    plus_y_times_log_p_bar = -loss_bar / np.size(plus_y_times_log_p)
+    plus_y_times_log_p_bar = -loss_bar / plus_y_times_log_p.size
     p_bar = -(plus_y_times_log_p_bar * tmp_1 / tmp_2) + plus_y_times_log_p_bar * y / p
     # p = 1 / (1 + np.exp(-z))  (golden_functions.py:35)
     neg_z_bar = -p_bar * p / tmp * exp_neg_z

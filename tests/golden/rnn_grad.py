@@ -1,14 +1,14 @@
 def rnn_grad(W, U, x):
     # forward pass
-    T = np.shape(x)[0]
-    h = np.zeros((T + 1, np.shape(W)[0]))
+    T = x.shape[0]
+    h = np.zeros((T + 1, W.shape[0]))
     _tape = []
     for t in range(T):
         h_t = h[t]
         h_t_1 = np.copy(h_t)
         x_t = x[t]
         tanh_plus_W_matmul_h_t = np.tanh(W @ h_t + U @ x_t)
-        shape = np.shape(tanh_plus_W_matmul_h_t)
+        shape = tanh_plus_W_matmul_h_t.shape
         t_plus_1 = t + 1
         h[t_plus_1] = tanh_plus_W_matmul_h_t
         _tape.append((t_plus_1, shape, tanh_plus_W_matmul_h_t, x_t, t, h_t_1))
@@ -16,7 +16,7 @@ def rnn_grad(W, U, x):
     # backward pass
     sum_h_T_pow_2_bar = 1.0
     # return np.sum(h[T] ** 2)  (golden_functions.py:88)
-    h_bar = getitem_adjoint(sum_h_T_pow_2_bar * 2 * h_T, np.shape(h), T)
+    h_bar = getitem_adjoint(sum_h_T_pow_2_bar * 2 * h_T, h.shape, T)
     # for t in range(T):  (golden_functions.py:86)
     W_bar, x_bar, U_bar = zeros_like_input(W), zeros_like_input(x), zeros_like_input(U)
     for t_plus_1, shape, tanh_plus_W_matmul_h_t, x_t, t, h_t in reversed(_tape):

@@ -5,7 +5,7 @@ def rstudio_grad(x1, x2):
     # backward pass
     out_bar = 1.0
     # out = np.mean(z)  (golden_functions.py:29)
-    z_bar = out_bar / np.size(y)
+    z_bar = out_bar / y.size
     # z = y ** 2 * 3  (golden_functions.py:28)
     y_bar = z_bar * 3 * 2 * y
     # y = x1 * (x2 + 2)  (golden_functions.py:27)
