@@ -20,6 +20,7 @@ from . import abstract
 from .aliasing import check_updates, owned_values
 from .compile import load
 from .emit import emit
+from .forward import forward_gradient
 from .errors import WrtError
 from .fence import fence
 from .lower import lower
@@ -102,7 +103,12 @@ def _compile_gradient(fn, request: Request, layout: str, dump=None, signature=No
     with_value = want_value or layout == "closure" or not scalar
     finished = layout == "flat" and signature is not None  # gradients converted in the generated code
     name = front.primal.name + ("_vjp" if layout == "closure" else "_grad")
-    adjoint = verify(reverse(front.primal, request, name, front.names, types, with_value, layout == "flat", finished))
+    if _forward_mode_fits(request, layout, signature):  # one float in: a forward sweep, no tape
+        adjoint = verify(forward_gradient(front.primal, request.wrt[0], name, types, with_value))
+        finished = True
+    else:
+        adjoint = verify(reverse(front.primal, request, name, front.names, types, with_value, layout == "flat",
+                                 finished))
     show("reverse", adjoint)
     adjoint = eliminate_dead_code(measure_earliest(adjoint))
     adjoint = verify(fold_renames(drop_needless_conversions(adjoint, types), front.names, types))
@@ -112,6 +118,13 @@ def _compile_gradient(fn, request: Request, layout: str, dump=None, signature=No
     return Compiled(load(emitted), emitted.source, front.primal, adjoint, front.source, scalar,
                     _plain_gradients(adjoint, request, types) if with_value and not finished else (), with_value,
                     finished)
+
+
+def _forward_mode_fits(request: Request, layout: str, signature) -> bool:
+    """A `grad` with respect to one Python float (and no retained adjoints) is computed in
+    forward mode: one sweep gives the whole derivative, and nothing is taped."""
+    return (layout == "flat" and signature is not None and len(request.wrt) == 1 and not request.tuple_wrt
+            and not request.retain and signature[request.wrt[0]] == ("f",))
 
 
 def _scalar_output(primal, types) -> bool:

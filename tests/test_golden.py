@@ -31,9 +31,11 @@ CASES = {
     "detach_grad": lambda: (ad.grad(gf.detach), (V3,)),
     "square_vjp": lambda: (ad.vjp(gf.square), (V3,)),
     "branch_grad": lambda: (ad.grad(gf.branch), (V3,)),
-    "power_series_grad": lambda: (ad.grad(gf.power_series), (0.5, 5)),
-    "halve_until_small_grad": lambda: (ad.grad(gf.halve_until_small), (5.0,)),
-    "grow_until_limit_grad": lambda: (ad.grad(gf.grow_until_limit), (0.5, 3.0)),
+    "power_series_grad": lambda: (ad.grad(gf.power_series), (np.float64(0.5), 5)),
+    "halve_until_small_grad": lambda: (ad.grad(gf.halve_until_small), (np.float64(5.0),)),
+    "grow_until_limit_grad": lambda: (ad.grad(gf.grow_until_limit), (np.float64(0.5), 3.0)),
+    # a function of one Python float is differentiated in forward mode: no tape
+    "halve_until_small_forward": lambda: (ad.grad(gf.halve_until_small), (5.0,)),
     "rnn_grad": lambda: (ad.grad(gf.rnn, wrt=("W", "U", "x")),
                          (R.standard_normal((4, 4)), R.standard_normal((4, 3)), R.standard_normal((5, 3)))),
 }

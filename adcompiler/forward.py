@@ -1,0 +1,191 @@
+"""Forward mode: from a primal function, one that also returns a directional derivative.
+
+Each op is followed by the ops its JVP rules record (`rules/`, per argument, summed):
+
+    def f_jvp(x, w, x_dot):             params of f, then the tangents of `wrt`
+        y = np.sin(x)
+        y_dot = x_dot * np.cos(x)        the tangent of each value next to it
+        return y, y_dot
+
+There is no tape: control flow carries tangents like any other value. An `If` yields
+the tangents of its results; a loop carries the tangents of its carried values. A
+`grad` of a function of one Python float uses it (seeded with 1.0), since one forward
+sweep gives the whole derivative with no tape at all.
+"""
+from __future__ import annotations
+
+import dataclasses
+import operator
+
+from . import abstract, runtime
+from .errors import MissingRuleError
+from .ir import Call, Const, For, Function, If, Region, Value
+from .naming import describe
+from .rules import is_nondiff, rule_for
+from .tracing import Recorder, Symbol, as_operand
+
+
+def forward(fn: Function, wrt: tuple, name: str, types: dict, seeds=None) -> Function:
+    """The forward-mode function. `seeds` maps each `wrt` index to the operand its tangent
+    starts from (default: a new parameter `x_dot`, appended to the parameters)."""
+    params = list(fn.params)
+    tangents: dict = {}
+    for i in wrt:
+        seed = (seeds or {}).get(i)
+        if seed is None:
+            seed = Value(f"{fn.params[i].hint}_dot", fn.params[i].loc)
+            params.append(seed)
+        tangents[fn.params[i]] = seed
+    sweep = _Forward(types, tangents)
+    ops = sweep.region_ops(fn.body.ops)
+    output = fn.returns[0]
+    out_dot = sweep.tangent_or_zeros(output, ops, fn.loc)
+    return Function(name, tuple(params), Region((), tuple(ops), (output, out_dot)), fn.loc)
+
+
+class _Forward:
+    def __init__(self, types: dict, tangents: dict):
+        self.types = types
+        self.tangents = tangents
+
+    def symbol(self, operand):
+        if isinstance(operand, Value) or isinstance(operand, Const) and operand.name is not None:
+            return Symbol(operand, abstract.value_of(self.types, operand))
+        return operand.value
+
+    def region_ops(self, ops) -> list:
+        out: list = []
+        for op in ops:
+            if isinstance(op, Call):
+                out.append(op)
+                self.call(op, out)
+            elif isinstance(op, If):
+                out.append(self.if_(op))
+            else:
+                prelude, loop = self.loop(op)
+                out += prelude
+                out.append(loop)
+        return out
+
+    def tangent_or_zeros(self, value, ops: list, loc):
+        t = self.tangents.get(value)
+        if t is not None:
+            return t
+        if not isinstance(value, Value):
+            return Const(0.0)
+        zeros = Value(f"{value.hint}_dot", loc)
+        ops.append(Call((zeros,), runtime.zeros_like_input, (value,), (), loc))
+        return zeros
+
+    # ------------------------------------------------------------ calls
+
+    def call(self, op: Call, out: list) -> None:
+        active = [i for i, a in enumerate(op.args) if self.tangents.get(a) is not None]
+        if not active or is_nondiff(op.fn):
+            return
+        result = op.results[0]
+        name = f"{result.hint}_dot"
+        if op.fn in (runtime.make_tuple, runtime.make_list):
+            items = [self.tangent_or_zeros(a, out, op.loc) for a in op.args]
+            self.tangents[result] = self._record(out, op.fn, items, name, op.loc)
+            return
+        if op.fn is operator.getitem and not isinstance(abstract.value_of(self.types, op.args[0]), abstract.Array) \
+                and op.args[0] in self.tangents and 0 not in active[1:]:
+            self.tangents[result] = self._record(out, operator.getitem, [self.tangents[op.args[0]], op.args[1]],
+                                                 name, op.loc)
+            return
+        rule = rule_for(op.fn)
+        if rule is None or rule.jvps is None or any(i >= rule.nargs or rule.jvps[i] is None for i in active):
+            raise MissingRuleError(f"`{op.fn_name or describe(op.fn)}` has no forward-mode (JVP) rule for the "
+                                   "argument a differentiated value flows into", op.loc,
+                                   "Register one with `@adcompiler.adjoint(fn, jvp=...)`.")
+        params = {k: v.value for k, v in op.kwargs}
+        total = None
+        for i in active:
+            with Recorder(op.loc, self.types) as recorder:
+                contribution = rule.jvps[i](self.symbol(self.tangents[op.args[i]]), self.symbol(result),
+                                            *map(self.symbol, op.args), **params)
+                contribution = as_operand(contribution)
+            out += recorder.ops
+            total = contribution if total is None else self._record(out, operator.add, [total, contribution],
+                                                                     name, op.loc)
+        if isinstance(total, Value) and out and out[-1].results[0] is total:
+            out[-1] = dataclasses.replace(out[-1], results=(Value(name, op.loc),))
+            total = out[-1].results[0]
+        self.tangents[result] = total
+
+    def _record(self, out: list, fn, args, hint: str, loc) -> Value:
+        value = Value(hint, loc)
+        out.append(Call((value,), fn, tuple(args), (), loc))
+        return value
+
+    # ------------------------------------------------------------ control flow
+
+    def if_(self, op: If) -> If:
+        branches = []
+        saved = dict(self.tangents)
+        results_with = set()
+        inner = []
+        for region in (op.then, op.orelse):
+            self.tangents = dict(saved)
+            ops = self.region_ops(region.ops)
+            inner.append((ops, dict(self.tangents)))
+            results_with |= {k for k, y in enumerate(region.yields) if self.tangents.get(y) is not None}
+        order = sorted(results_with)
+        for region, (ops, tangents) in zip((op.then, op.orelse), inner):
+            self.tangents = tangents
+            extra = [self.tangent_or_zeros(region.yields[k], ops, op.loc) for k in order]
+            branches.append(Region(region.params, tuple(ops), region.yields + tuple(extra)))
+        self.tangents = saved
+        new_results = tuple(Value(f"{op.results[k].hint}_dot", op.loc) for k in order)
+        self.tangents.update(zip((op.results[k] for k in order), new_results))
+        return dataclasses.replace(op, results=op.results + new_results, then=branches[0], orelse=branches[1])
+
+    def loop(self, op):
+        n = len(op.inits)
+        carried = op.body.params[len(op.body.params) - n:]
+        with_tangent = {j for j, init in enumerate(op.inits) if self.tangents.get(init) is not None}
+        outer = dict(self.tangents)
+        while True:  # which carried values get a tangent: a fixed point over the body
+            self.tangents = dict(outer)
+            self.tangents.update((carried[j], Value("probe", None)) for j in with_tangent)
+            self.region_ops(op.body.ops)
+            more = {j for j, y in enumerate(op.body.yields[:n]) if self.tangents.get(y) is not None} | with_tangent
+            if more == with_tangent:
+                break
+            with_tangent = more
+        order = sorted(with_tangent)
+        self.tangents = dict(outer)
+        params_dot = [Value(f"{carried[j].hint}_dot", op.loc) for j in order]
+        self.tangents.update(zip((carried[j] for j in order), params_dot))
+        ops = self.region_ops(op.body.ops)
+        yields_dot = [self.tangent_or_zeros(op.body.yields[j], ops, op.loc) for j in order]
+        self.tangents = outer
+        pre: list = []
+        inits_dot = [self.tangent_or_zeros(op.inits[j], pre, op.loc) for j in order]
+        results_dot = tuple(Value(f"{op.results[j].hint}_dot", op.loc) for j in order)
+        extra_params = tuple(params_dot)
+        body = Region(op.body.params + extra_params, tuple(ops), op.body.yields[:n] + tuple(yields_dot)
+                      + op.body.yields[n:])
+        changes = dict(inits=op.inits + tuple(inits_dot), body=body,
+                       results=op.results[:n] + results_dot + op.results[n:])
+        if not isinstance(op, For):
+            cond = op.cond
+            changes["cond"] = Region(cond.params + tuple(Value(p.hint, op.loc) for p in extra_params),
+                                     cond.ops, cond.yields)
+        self.tangents.update(zip((op.results[j] for j in order), results_dot))
+        return pre, dataclasses.replace(op, **changes)
+
+
+def forward_gradient(fn: Function, wrt: int, name: str, types: dict, with_value: bool) -> Function:
+    """The derivative of a function of one Python float, by one forward sweep seeded with
+    1.0: what `grad` compiles for such a function."""
+    result = forward(fn, (wrt,), name, types, seeds={wrt: Const(1.0)})
+    value, dot = result.returns
+    ops = list(result.body.ops)
+    if not isinstance(abstract.value_of(types, dot), abstract.Scalar) or isinstance(dot, Const):
+        converted = Value(dot.hint if isinstance(dot, Value) else f"{fn.params[wrt].hint}_bar", fn.loc)
+        ops.append(Call((converted,), float, (dot,), (), fn.loc))  # float in, float out
+        dot = converted
+    returns = (value, dot) if with_value else (dot,)
+    return dataclasses.replace(result, body=Region((), tuple(ops), returns))
