@@ -177,9 +177,10 @@ class _Forward:
         return pre, dataclasses.replace(op, **changes)
 
 
-def forward_gradient(fn: Function, wrt: int, name: str, types: dict, with_value: bool) -> Function:
+def forward_gradient(fn: Function, wrt: int, name: str, types: dict, with_value: bool,
+                     as_tuple: bool = False) -> Function:
     """The derivative of a function of one Python float, by one forward sweep seeded with
-    1.0: what `grad` compiles for such a function."""
+    1.0: what `grad` compiles for such a function (`as_tuple`: `wrt` was given as a tuple)."""
     result = forward(fn, (wrt,), name, types, seeds={wrt: Const(1.0)})
     value, dot = result.returns
     ops = list(result.body.ops)
@@ -187,5 +188,9 @@ def forward_gradient(fn: Function, wrt: int, name: str, types: dict, with_value:
         converted = Value(dot.hint if isinstance(dot, Value) else f"{fn.params[wrt].hint}_bar", fn.loc)
         ops.append(Call((converted,), float, (dot,), (), fn.loc))  # float in, float out
         dot = converted
+    if as_tuple:
+        grads = Value("grads", fn.loc)
+        ops.append(Call((grads,), runtime.make_tuple, (dot,), (), fn.loc))
+        dot = grads
     returns = (value, dot) if with_value else (dot,)
     return dataclasses.replace(result, body=Region((), tuple(ops), returns))

@@ -104,7 +104,7 @@ def _compile_gradient(fn, request: Request, layout: str, dump=None, signature=No
     finished = layout == "flat" and signature is not None  # gradients converted in the generated code
     name = front.primal.name + ("_vjp" if layout == "closure" else "_grad")
     if _forward_mode_fits(request, layout, signature):  # one float in: a forward sweep, no tape
-        adjoint = verify(forward_gradient(front.primal, request.wrt[0], name, types, with_value))
+        adjoint = verify(forward_gradient(front.primal, request.wrt[0], name, types, with_value, request.tuple_wrt))
         finished = True
     else:
         adjoint = verify(reverse(front.primal, request, name, front.names, types, with_value, layout == "flat",
@@ -123,7 +123,7 @@ def _compile_gradient(fn, request: Request, layout: str, dump=None, signature=No
 def _forward_mode_fits(request: Request, layout: str, signature) -> bool:
     """A `grad` with respect to one Python float (and no retained adjoints) is computed in
     forward mode: one sweep gives the whole derivative, and nothing is taped."""
-    return (layout == "flat" and signature is not None and len(request.wrt) == 1 and not request.tuple_wrt
+    return (layout == "flat" and signature is not None and len(request.wrt) == 1
             and not request.retain and signature[request.wrt[0]] == ("f",))
 
 
