@@ -30,14 +30,18 @@ def forward(fn: Function, wrt: tuple, name: str, types: dict, seeds=None) -> Fun
     starts from (default: a new parameter `x_dot`, appended to the parameters)."""
     params = list(fn.params)
     tangents: dict = {}
+    start: list = []
     for i in wrt:
         seed = (seeds or {}).get(i)
+        tangent = Value(f"{fn.params[i].hint}_dot", fn.params[i].loc)
         if seed is None:
-            seed = Value(f"{fn.params[i].hint}_dot", fn.params[i].loc)
-            params.append(seed)
-        tangents[fn.params[i]] = seed
+            params.append(tangent)
+        else:  # `x_dot = 1.0`: a value of its own, so that rules see a symbol
+            start.append(Call((tangent,), runtime.rename, (seed,), (), fn.loc))
+            types[tangent] = abstract.value_of(types, seed) or abstract.Scalar("float")
+        tangents[fn.params[i]] = tangent
     sweep = _Forward(types, tangents)
-    ops = sweep.region_ops(fn.body.ops)
+    ops = start + sweep.region_ops(fn.body.ops)
     output = fn.returns[0]
     out_dot = sweep.tangent_or_zeros(output, ops, fn.loc)
     return Function(name, tuple(params), Region((), tuple(ops), (output, out_dot)), fn.loc)
@@ -100,7 +104,7 @@ class _Forward:
                                    "argument a differentiated value flows into", op.loc,
                                    "Register one with `@adcompiler.adjoint(fn, jvp=...)`.")
         params = {k: v.value for k, v in op.kwargs}
-        total = None
+        total, recorded = None, len(out)
         for i in active:
             with Recorder(op.loc, self.types) as recorder:
                 contribution = rule.jvps[i](self.symbol(self.tangents[op.args[i]]), self.symbol(result),
@@ -109,7 +113,7 @@ class _Forward:
             out += recorder.ops
             total = contribution if total is None else self._record(out, operator.add, [total, contribution],
                                                                      name, op.loc)
-        if isinstance(total, Value) and out and out[-1].results[0] is total:
+        if isinstance(total, Value) and len(out) > recorded and out[-1].results[0] is total:
             out[-1] = dataclasses.replace(out[-1], results=(Value(name, op.loc),))
             total = out[-1].results[0]
         self.tangents[result] = total
