@@ -28,7 +28,7 @@ import numpy as np
 
 from . import runtime
 from .errors import UnsupportedSyntaxError
-from .ir import Call, For, Function, If, Region, Value
+from .ir import Call, Const, For, Function, If, Region, Value
 
 VIEWS = {
     operator.getitem, np.reshape, np.transpose, np.ravel, np.squeeze, np.expand_dims, np.broadcast_to,
@@ -49,6 +49,8 @@ FRESH = {
     runtime.setitem, runtime.add_at, runtime.list_append, runtime.make_list, runtime.getitem_adjoint,
     runtime.zeros_like_input,
     operator.add, operator.sub, operator.mul, operator.truediv, operator.pow, operator.neg, operator.matmul,
+    operator.floordiv, operator.mod, operator.pos, operator.abs, operator.not_,
+    operator.lt, operator.le, operator.gt, operator.ge, operator.eq, operator.ne,
 }
 
 
@@ -97,7 +99,13 @@ class _Program:
         self._members = None
         self.counter = 0
         self.path: tuple = ()  # ((id of an If, branch index), ...) enclosing what is being read
+        # What each value is known to be: a tuple or list of known items, or something else
+        # (`None`); loop and branch values, and items read from containers, are whatever
+        # they are merged with. `element_reads` are the `c[k]` ops, resolved at the end.
+        self.shapes: dict = {p: None for p in fn.params}
+        self.element_reads: list = []
         self.region(fn.body, ())
+        self._resolve_element_reads()
 
     def find(self, v):
         root = v
@@ -134,8 +142,13 @@ class _Program:
             self.read_operands(op, loops)
             if isinstance(op, Call):
                 update = op.fn in UPDATES or id(op) in self.accumulations
+                self._note_shape(op)
                 if update and op.args:
                     self.union(op.results[0], op.args[0])
+                    if op.fn is runtime.list_append and isinstance(op.args[1], Value):
+                        self.containers.setdefault(op.args[1], set()).add(op.results[0])
+                elif op.fn is operator.getitem and len(op.args) == 2:
+                    self.element_reads.append((op.results[0], op.args[0], op.args[1]))
                 elif op.fn in VIEWS and op.args:
                     self.union(op.results[0], op.args[0])  # a view of its first argument (not of an index)
                 elif op.fn in CONTAINERS:  # holds its items: reading it reads them
@@ -173,6 +186,40 @@ class _Program:
                 self.defined[r] = self.counter
         for y in region.yields:
             self.read(y, loops)
+
+    def _note_shape(self, op) -> None:
+        if op.fn in (runtime.make_tuple, runtime.make_list):
+            self.shapes[op.results[0]] = (True, op.args)  # items by position
+        elif op.fn is runtime.list_append:
+            self.shapes[op.results[0]] = (False, op.args[1:])  # one more item, after the others
+        elif op.fn is not operator.getitem:
+            for r in op.results:
+                self.shapes[r] = None
+
+    def _resolve_element_reads(self) -> None:
+        """`c[k]` is a view of `c` when `c` may be an array; when `c` is certainly a tuple or
+        list adcompiler built, it is one of the items (the `k`-th, for a constant `k`) and
+        shares memory with that item only. Merging objects can turn a container into
+        "maybe an array", so repeat until nothing changes."""
+        changed = True
+        while changed:
+            changed = False
+            kinds: dict = {}  # object -> [known container shapes, whether it may be something else]
+            for v, shape in self.shapes.items():
+                entry = kinds.setdefault(self.find(v), [[], False])
+                if shape is None:
+                    entry[1] = True
+                else:
+                    entry[0].append(shape)
+            for result, c, k in self.element_reads:
+                if not isinstance(c, Value):
+                    continue
+                shapes, other = kinds.get(self.find(c), ([], True))
+                sources = [c] if other or not shapes else _items_at(shapes, k)
+                for source in sources:
+                    if isinstance(source, Value) and self.find(source) is not self.find(result):
+                        self.union(result, source)
+                        changed = True
 
     def conflicts(self, op, position: int, loops, include_target: bool) -> list:
         """Values of the updated object, existing before the update, that are read after it."""
@@ -216,6 +263,18 @@ class _Program:
     def _start(self, loop) -> int:
         params = loop.body.params
         return min((self.defined[p] for p in params if p in self.defined), default=0)
+
+
+def _items_at(shapes: list, k) -> list:
+    """The items `c[k]` may be, for a container `c` of one of the given shapes."""
+    index = k.value if isinstance(k, Const) and type(k.value) is int else None
+    items = []
+    for by_position, args in shapes:
+        if by_position and index is not None and -len(args) <= index < len(args):
+            items.append(args[index])
+        else:
+            items.extend(args)
+    return items
 
 
 def _exclusive(a: tuple, b: tuple) -> bool:

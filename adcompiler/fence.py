@@ -91,6 +91,6 @@ def _check_details(source: Source, node) -> None:
     if isinstance(node, gast.AugAssign) and isinstance(node.target, gast.Attribute):
         _refuse(source, node, "augmented assignment to attributes is",
                 "Keep the value in a local variable and return it.")
-    if isinstance(node, gast.Expr) and not isinstance(node.value, gast.Constant):
-        _refuse(source, node, "expression statements (calls whose result is dropped) are",
-                "Assign the result to a variable, or remove the call.")
+    if isinstance(node, gast.Expr) and not isinstance(node.value, (gast.Constant, gast.Call)):
+        _refuse(source, node, "expression statements (values computed and dropped) are",
+                "Assign the result to a variable, or remove the line.")

@@ -114,7 +114,7 @@ class _Lowering(ExpressionLowering, CallInlining):
         """Lower `stmts`; return what the block yields at its end."""
         last_read = {}  # name -> index of the last statement of this block that reads it
         for i, stmt in enumerate(stmts):
-            last_read.update(dict.fromkeys(_names_read([stmt]), i))
+            last_read.update(dict.fromkeys(_names_exposed(stmt), i))
         for i, stmt in enumerate(stmts):
             self.fresh = set()
             self.later.append((last_read, i))
@@ -141,10 +141,31 @@ class _Lowering(ExpressionLowering, CallInlining):
             self.while_loop(stmt)
         elif isinstance(stmt, gast.With):
             self.no_grad_block(stmt)
+        elif isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Call):
+            self.call_statement(stmt.value)
         elif isinstance(stmt, gast.FunctionDef):
             self.env[stmt.name] = _Static(LocalFunction(stmt, self.source, self.env), stmt.name)
         else:
             raise self.error(UnsupportedSyntaxError, stmt, f"`{type(stmt).__name__}` is not supported here")
+
+    def call_statement(self, call) -> None:
+        """A call whose result is dropped: one that updates a variable's value, as generated
+        code writes them (`items.append(v)`, `add_into(x_bar, i, g)`), is the update."""
+        func = call.func
+        if isinstance(func, gast.Attribute) and func.attr == "append" and isinstance(func.value, gast.Name) \
+                and len(call.args) == 1 and not call.keywords:
+            items = func.value.id
+            self.env[items] = self.call(runtime.list_append, [self.lookup(items, func), self.operand(call.args[0])],
+                                        call)
+            return
+        target = call.args[0] if call.args else None
+        if getattr(self.expr(func), "obj", None) is runtime.add_into and isinstance(target, gast.Name) \
+                and len(call.args) == 3 and not call.keywords:
+            args = [self.operand(a) for a in call.args]
+            self.env[target.id] = self.call(runtime.add_at, args, call)
+            return
+        raise self.error(UnsupportedSyntaxError, call, "calls whose result is dropped are not supported, except "
+                         "`items.append(value)` on a list", "Assign the result to a variable, or remove the call.")
 
     def no_grad_block(self, stmt) -> None:
         """`with adcompiler.no_grad():` — what the block assigns carries no gradient after it."""
@@ -257,11 +278,16 @@ class _Lowering(ExpressionLowering, CallInlining):
                            Region((), tuple(regions[1]), yields[1]), self.source.location(stmt)))
         self.env.update(zip(merged, results))
 
-    def carried(self, body, extra=()) -> list[str]:
-        """Variables a loop carries: assigned in it, and existing before it or read after it."""
-        assigned = _names_assigned(body) | set(extra)
-        return [n for n in sorted(assigned) if n in self.env and not isinstance(self.env[n], Undefined)
-                or any(last.get(n, -1) > i for last, i in self.later)]
+    def carried(self, body, targets=()) -> list[str]:
+        """Variables a loop carries: assigned in it, and existing before it or read after it.
+        A `for` loop's targets are set at the start of every iteration, so they are carried
+        only when their value after the loop may be read."""
+        assigned = _names_assigned(body)
+        exists = {n for n in assigned if n in self.env and not isinstance(self.env[n], Undefined)}
+        read_later = {n for n in assigned | set(targets) if any(last.get(n, -1) > i for last, i in self.later)}
+        if len(self.later) > 1:  # a loop around this one may read a target again, before this loop
+            read_later |= {n for n in set(targets) if any(n in last for last, _ in self.later)}
+        return sorted(exists | read_later)
 
     def for_loop(self, stmt) -> None:
         iterable, targets, reads = self.iteration(stmt)
@@ -284,6 +310,9 @@ class _Lowering(ExpressionLowering, CallInlining):
         body = Region(tuple(targets + carried), tuple(ops), yields)
         results = tuple(Value(n, loc) for n in names)
         self.ops.append(For(results, iterable, inits, body, loc, ntargets=len(targets), stop=stop))
+        for n in _names_assigned([stmt.target]):
+            if n in self.env and n not in names:  # not read after the loop: its value there is unknown
+                self.env[n] = Undefined(stmt.lineno + self.source.first_line - 1)
         self.env.update(zip(names, results))
 
     def unroll(self, stmt, index, reads) -> bool:
@@ -328,6 +357,11 @@ class _Lowering(ExpressionLowering, CallInlining):
         if fn is reversed and len(node.args) == 1 and isinstance(node.args[0], gast.Call) \
                 and getattr(self.expr(node.args[0].func), "obj", None) is range:
             fn = range  # `reversed(range(n))` is iterated as it is
+        elif fn is reversed and len(node.args) == 1 and not node.keywords:  # `for a, b in reversed(tape)`
+            sequence = self.operand(node.args[0])
+            last = self.call(operator.sub, [self.call(len, [sequence], node), Const(1)], node)
+            iterable = self.call(range, [last, Const(-1), Const(-1)], node)
+            return iterable, [Value("i", loc)], [(stmt.target, sequence)]
         if fn is not range:
             sequence = self.operand(node)
             if isinstance(sequence, Value):
@@ -374,6 +408,8 @@ class _Lowering(ExpressionLowering, CallInlining):
     def assign(self, target, value, value_node):
         """Bind `target` to `value` (lowering `value_node` element by element when `value` is None)."""
         if isinstance(target, gast.Name):
+            if isinstance(value, Const) and isinstance(value.value, list):  # a list variable is mutable
+                value = self.call(runtime.make_list, [Const(v) for v in value.value], value_node or target)
             value = self.named(value, target.id)
             self.env[target.id] = value
             return value
@@ -459,18 +495,39 @@ def _target_names(target, lowering) -> list[str]:
 
 
 def _names_assigned(stmts) -> set[str]:
-    """Variables the statements bind, counting `x` as bound by `x[i] = v`."""
+    """Variables the statements bind, counting `x` as bound by `x[i] = v` and `x.append(v)`."""
     names = set()
     for stmt in stmts:
         for node in gast.walk(stmt):
             if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
                 names.add(node.id)
+            elif isinstance(node, gast.Expr) and isinstance(node.value, gast.Call):
+                names.update(_updated_by_call(node.value))
             elif isinstance(node, gast.Assign):
                 for target in node.targets:
                     for sub in gast.walk(target):
                         if isinstance(sub, gast.Subscript) and isinstance(sub.value, gast.Name):
                             names.add(sub.value.id)
     return names
+
+
+def _updated_by_call(call) -> set[str]:
+    """The variable a call statement updates: `items` in `items.append(v)`, `x` in `add_into(x, i, v)`."""
+    func = call.func
+    if isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name):
+        return {func.value.id}
+    if call.args and isinstance(call.args[0], gast.Name):
+        return {call.args[0].id}
+    return set()
+
+
+def _names_exposed(stmt) -> set[str]:
+    """Names `stmt` may read before binding them: a `for` loop's body reads the loop's
+    targets only after each iteration has bound them."""
+    if isinstance(stmt, gast.For):
+        body = set().union(*(_names_exposed(s) for s in stmt.body)) - _names_assigned([stmt.target])
+        return _names_read([stmt.iter]) | body | _names_read(stmt.orelse)
+    return _names_read([stmt])
 
 
 def _names_read(stmts) -> set[str]:

@@ -1133,3 +1133,34 @@ def for_in_while(x):
         for i in range(2):
             y = y + np.exp(y) * 0.1
     return np.sum(y * y)
+
+
+def append_in_loop(x):
+    """`items.append(v)` in a loop, the list then summed."""
+    items = []
+    for i in range(3):
+        items.append(x * (i + 1.0))
+    return np.sum(sum(items) ** 2)
+
+
+def append_until_break(x):
+    """`items.append(v)` in a loop left by `break`, items read back in reverse."""
+    items = []
+    y = x
+    for i in range(10):
+        if np.sum(y) > 4.0:
+            break
+        items.append(y)
+        y = y * 1.5
+    total = 0.0
+    for v in reversed(items):
+        total = total * 0.5 + np.sum(np.sin(v))
+    return total
+
+
+def for_reversed_rows(A):
+    """`reversed(A)` over an array's rows, with loop-carried state."""
+    s = np.zeros(A.shape[1])
+    for row in reversed(A):
+        s = np.tanh(s * 0.5 + row)
+    return np.sum(s ** 2)

@@ -196,6 +196,10 @@ CASES = [
     case(cf.for_over_slice, arr(0.3, -0.5, 0.8)),
     case(cf.for_range_negative_step, arr(0.3, -0.5, 0.8)),
     case(cf.for_reversed_range, arr(0.3, -0.5, 0.8)),
+    case(cf.append_in_loop, arr(0.3, -0.5, 0.8)),
+    case(cf.for_reversed_rows, np.array([[0.3, -0.5], [0.8, 0.1], [-0.2, 0.4]])),
+    case(cf.append_until_break, arr(0.3, 0.5), id="many"),
+    case(cf.append_until_break, arr(3.0, 2.5), id="0"),
     case(cf.nested_loops_alias, A23, 0.7, wrt=(0, 1)),
     case(cf.loop_vector_output, arr(0.3, -0.5), 0, id="0"),
     case(cf.loop_vector_output, arr(0.3, -0.5), 3, id="3"),
@@ -340,6 +344,8 @@ REFUSED = [
     ("yield", "    yield x\n    return np.sum(x)\n", 2),
     ("global", "    global counter\n    counter = x\n    return np.sum(x)\n", 2),
     ("with", "    with open('f') as fh:\n        y = x\n    return np.sum(y)\n", 2),
+    ("dropped-call", "    np.sin(x)\n    return np.sum(x)\n", 2),
+    ("append-to-alias", "    items = []\n    same = items\n    items.append(x)\n    return np.sum(same[0])\n", 4),
     ("try-in-loop", "    s = 0.0\n    for v in x:\n        try:\n            s = s + v\n        except ValueError:\n"
      "            break\n    return s\n", 4),
 ]
