@@ -217,6 +217,8 @@ class _Program:
                 shapes, other = kinds.get(self.find(c), ([], True))
                 sources = [c] if other or not shapes else _items_at(shapes, k)
                 for source in sources:
+                    if isinstance(source, Value) and source is not c:  # `result` is `source`: reading it reads that
+                        self.containers.setdefault(source, set()).add(result)
                     if isinstance(source, Value) and self.find(source) is not self.find(result):
                         self.union(result, source)
                         changed = True
@@ -251,13 +253,15 @@ class _Program:
         return self._members.get(root, [])
 
     def _holders(self, v) -> list:
-        """`v`, and the containers holding it (reading one of them reads `v`)."""
+        """`v`, the containers holding it and the other values of their objects (a list and
+        the same list after an append, or carried through a loop): reading one reads `v`."""
         found, todo = [v], [v]
         while todo:
             for c in self.containers.get(todo.pop(), ()):
-                if c not in found:
-                    found.append(c)
-                    todo.append(c)
+                for holder in [c] + self.members(self.find(c)):
+                    if holder not in found:
+                        found.append(holder)
+                        todo.append(holder)
         return found
 
     def _start(self, loop) -> int:

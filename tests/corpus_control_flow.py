@@ -1164,3 +1164,13 @@ def for_reversed_rows(A):
     for row in reversed(A):
         s = np.tanh(s * 0.5 + row)
     return np.sum(s ** 2)
+
+
+def append_copies_then_update(x):
+    """Rows copied into a list by `append`, then the array updated: the list keeps the old rows."""
+    y = x * 1.0
+    rows = []
+    for i in range(2):
+        rows.append(y[i].copy())
+    y[0] = 5.0
+    return np.sum(rows[0] * y[1]) + np.sum(y * x)

@@ -197,6 +197,7 @@ CASES = [
     case(cf.for_range_negative_step, arr(0.3, -0.5, 0.8)),
     case(cf.for_reversed_range, arr(0.3, -0.5, 0.8)),
     case(cf.append_in_loop, arr(0.3, -0.5, 0.8)),
+    case(cf.append_copies_then_update, np.array([[0.3, -0.5], [0.8, 0.1]])),
     case(cf.for_reversed_rows, np.array([[0.3, -0.5], [0.8, 0.1], [-0.2, 0.4]])),
     case(cf.append_until_break, arr(0.3, 0.5), id="many"),
     case(cf.append_until_break, arr(3.0, 2.5), id="0"),
@@ -346,6 +347,8 @@ REFUSED = [
     ("with", "    with open('f') as fh:\n        y = x\n    return np.sum(y)\n", 2),
     ("dropped-call", "    np.sin(x)\n    return np.sum(x)\n", 2),
     ("append-to-alias", "    items = []\n    same = items\n    items.append(x)\n    return np.sum(same[0])\n", 4),
+    ("append-view-then-update", "    y = x * 1.0\n    rows = []\n    for i in range(2):\n        rows.append(y[i])\n"
+     "    y[0] = 5.0\n    first = rows[0]\n    return np.sum(first * x)\n", 6),
     ("try-in-loop", "    s = 0.0\n    for v in x:\n        try:\n            s = s + v\n        except ValueError:\n"
      "            break\n    return s\n", 4),
 ]
