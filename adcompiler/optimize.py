@@ -87,8 +87,9 @@ def drop_needless_conversions(fn: Function, types: dict) -> Function:
     if not mapping:
         return fn
     body = substitute(dataclasses.replace(fn.body, ops=tuple(kept)), mapping)
+    kept_ids = {id(op) for op in kept}
     backward_at = fn.backward_at if fn.backward_at is None else sum(
-        1 for op in fn.body.ops[:fn.backward_at] if op in kept)
+        1 for op in fn.body.ops[:fn.backward_at] if id(op) in kept_ids)
     return dataclasses.replace(fn, body=body, backward_at=backward_at)
 
 
