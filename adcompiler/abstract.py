@@ -146,6 +146,18 @@ def value_of(env: dict, operand):
     return env.get(operand)
 
 
+def check_not_joining_containers(op: Call, env: dict) -> None:
+    """Refuse `a + b` and `a * n` on tuples or lists (joining or repeating them) where a
+    gradient flows: their adjoints would be taken for array arithmetic."""
+    if op.fn in (operator.add, operator.mul) and any(
+            isinstance(value_of(env, a), Sequence) and value_of(env, a).kind != "shape" for a in op.args):
+        from .errors import UnsupportedSyntaxError
+
+        raise UnsupportedSyntaxError(
+            "joining or repeating tuples or lists with `+` or `*` cannot be differentiated", op.loc,
+            "Build the list with `items.append(v)` in a loop, or write the tuple out: `(a, b, c)`.")
+
+
 def _region(region: Region, env: dict) -> None:
     for op in region.ops:
         if isinstance(op, Call):

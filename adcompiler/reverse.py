@@ -289,6 +289,7 @@ class _Sweep:
             self.ops.append(Call((added,), runtime.with_added, (old, index, g), (), op.loc))
             self.adjoints[op.args[0]] = added
             return
+        abstract.check_not_joining_containers(op, self.context.types)
         active = [i for i, a in enumerate(op.args) if a in self.varied]
         rule = self._rule(op, active)
         params = self._params(op, rule)

@@ -534,3 +534,34 @@ def test_helper_call_source_matches_golden():
     if os.environ.get("ADCOMPILER_UPDATE_GOLDEN"):
         GOLDEN.write_text(source)
     assert source == GOLDEN.read_text()
+
+
+# ---------------------------------------------------------------- joining containers
+
+
+JOINS = {
+    "list-in-loop": ("    acc = []\n    for i in range(2):\n        acc = acc + [x[i]]\n    return np.sum(acc[0])\n", 4),
+    "tuple": ("    t = (x[0], x[1]) + (x[0],)\n    return np.sum(t[2])\n", 2),
+    "repeat": ("    t = [x[0]] * 2\n    return np.sum(t[1])\n", 2),
+}
+
+
+@pytest.mark.parametrize("name", sorted(JOINS))
+def test_joining_tuples_or_lists_is_refused_with_its_line(name):
+    """`+` and `*` on tuples and lists would otherwise get the adjoint of array arithmetic."""
+    from .helpers import function_from_source
+
+    body, line = JOINS[name]
+    fn = function_from_source("def f(x):\n" + body)
+    with pytest.raises(ad.UnsupportedSyntaxError) as info:
+        ad.grad(fn)(np.array([[1.0, 2.0], [3.0, 4.0]]))
+    assert info.value.loc.line == line and "items.append(v)" in str(info.value)
+
+
+def test_shape_tuples_still_join():
+    """Joining shape tuples carries no gradient: `x.shape + (1,)` stays allowed."""
+    from .helpers import function_from_source
+
+    fn = function_from_source("def f(x):\n    y = np.reshape(x, x.shape + (1,))\n    return np.sum(y ** 2)\n")
+    x = np.array([0.5, -1.5])
+    np.testing.assert_allclose(ad.grad(fn)(x), 2 * x)
