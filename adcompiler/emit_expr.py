@@ -134,6 +134,10 @@ class Expressions:
         if fn in _REDUCTION_METHODS and len(args) == 1 and isinstance(self.types.get(args[0]), Array):
             keywords = [ast.keyword(k, self.operand(v)) for k, v in op.kwargs]  # x.sum(axis=0): no Python wrapper
             return ast.Call(ast.Attribute(self.operand(args[0]), _REDUCTION_METHODS[fn]), [], keywords)
+        if fn is np.logaddexp and len(args) == 2 and not op.kwargs and any(map(_is_zero, args)):
+            other = args[1] if _is_zero(args[0]) else args[0]
+            if isinstance(self.types.get(other), Array):  # softplus: the same values, much faster
+                return ast.Call(self.callee(runtime.softplus), [self.operand(other)], [])
         if fn in MATH_EQUIVALENTS and not op.kwargs and all(self._is_number(a) for a in args):
             return ast.Call(self.callee(MATH_EQUIVALENTS[fn]), [self.operand(a) for a in args], [])
         keywords = [ast.keyword(k, self.operand(v)) for k, v in op.kwargs]
@@ -155,6 +159,10 @@ def dotted(path: str) -> ast.expr:
     for attr in rest:
         node = ast.Attribute(node, attr)
     return node
+
+
+def _is_zero(x) -> bool:
+    return isinstance(x, Const) and x.name is None and type(x.value) in (int, float) and x.value == 0
 
 
 def _is_none(x) -> bool:

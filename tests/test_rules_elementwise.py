@@ -244,3 +244,28 @@ def test_digamma_of_float(x):
     assert math.isclose(digamma_of_float(x), special.digamma(x), rel_tol=1e-13, abs_tol=1e-13)
     assert math.isnan(digamma_of_float(-2.0)) and math.isnan(digamma_of_float(-math.inf))
     assert digamma_of_float(math.inf) == math.inf
+
+
+def test_softplus_is_logaddexp_of_zero():
+    """Generated code spells `np.logaddexp(0, x)` on arrays as `runtime.softplus(x)`: the
+    same values to within an ulp, the same dtype, exact at the extremes."""
+    from adcompiler import runtime
+
+    x = np.concatenate([np.linspace(-800.0, 800.0, 4001), [np.inf, -np.inf, np.nan, 0.0, -0.0, 1e-300]])
+    with np.errstate(invalid="ignore"):  # NumPy's logaddexp warns on nan, softplus does not
+        expected = np.logaddexp(0.0, x)
+    got = runtime.softplus(x)
+    np.testing.assert_allclose(got, expected, rtol=4e-16, atol=0)
+    assert np.array_equal(np.isnan(got), np.isnan(expected))
+    assert runtime.softplus(x.astype(np.float32)).dtype == np.float32
+    assert np.array_equal(runtime.softplus(x[:10]), np.logaddexp(0.0, x[:10]))  # small: NumPy's own
+
+
+def test_logaddexp_of_zero_uses_softplus_and_keeps_the_value():
+    fn = function_from_source("def f(z):\n    return np.mean(np.logaddexp(0.0, -z) + np.logaddexp(z, 0))\n")
+    z = np.linspace(-30.0, 30.0, 11)
+    g = ad.value_and_grad(fn)
+    value, grad = g(z)
+    assert g.source.count("softplus(") == 2 and "np.logaddexp(" not in g.source.split("# backward")[0]
+    assert value == pytest.approx(fn(z), rel=1e-15)
+    np.testing.assert_allclose(grad, (1 / (1 + np.exp(-z)) - 1 / (1 + np.exp(z))) / z.size, rtol=1e-12)
