@@ -179,6 +179,21 @@ def _is_basic_index(index) -> bool:
     return all(i is None or i is Ellipsis or isinstance(i, (slice, int, np.integer)) for i in items)
 
 
+def written_cotangent(g, index):
+    """The cotangent of `value` in `x[index] = value`: a copy of `g[index]`. Where an
+    advanced index names one element several times, NumPy keeps one of the writes; the
+    others are overwritten and get zero. Which one NumPy keeps is found by making the
+    same assignment of write numbers."""
+    picked = np.array(g[index], copy=True)
+    if _is_basic_index(index):
+        return picked
+    order = np.arange(picked.size).reshape(picked.shape)
+    kept = np.full(np.shape(g), -1)
+    kept[index] = order
+    picked[kept[index] != order] = 0.0
+    return picked
+
+
 def getitem_adjoint(g, shape, index):
     """The adjoint of `x[index]` for `x` of `shape`: `g` placed where the elements came
     from, zeros elsewhere. Repeated integer indices accumulate."""

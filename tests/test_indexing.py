@@ -171,3 +171,19 @@ def test_gradient_values(expression, shape, expected):
     g = ad.grad(function_from_source(f"def f(x):\n    return {expression}\n"))(x)
     assert g.dtype == np.float64 and g.shape == x.shape
     np.testing.assert_array_equal(g, expected)
+
+
+REPEATED_WRITES = {
+    "add-twice": "    y = x * 2.0\n    y[[0, 0]] += x[1]\n    return np.sum(y ** 2)\n",
+    "set-twice": "    y = x * 1.0\n    y[[0, 0]] = x[2:4]\n    return np.sum(y * np.arange(1.0, 5.0))\n",
+    "negative-alias": "    y = x * 1.0\n    y[[1, -3]] += x[0] ** 2\n    return np.sum(y ** 2)\n",
+    "index-array": "    y = x * 1.0\n    k = np.array([3, 3, 1])\n    y[k] -= x[:3]\n    return np.sum(y ** 2)\n",
+    "columns": "    y = np.outer(x, x)\n    y[:, [0, 0]] += 1.0 * y[:, [1, 2]]\n    return np.sum(y ** 2)\n",
+}
+
+
+@pytest.mark.parametrize("name", sorted(REPEATED_WRITES))
+def test_update_with_repeated_indices_keeps_only_the_write_numpy_keeps(name):
+    """`y[[0, 0]] = v` writes element 0 twice and NumPy keeps the last: the first write's
+    value gets no gradient."""
+    check_compiled("def f(x):\n" + REPEATED_WRITES[name], (np.array([0.31, 0.72, 0.45, 0.93]),))

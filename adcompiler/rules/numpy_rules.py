@@ -11,7 +11,7 @@ import operator
 
 import numpy as np
 
-from .. import runtime
+from .. import abstract, runtime
 from ..tracing import Symbol, recordable, spread
 from .registry import defjvp, defvjp, nondiff
 
@@ -22,6 +22,7 @@ dot_adjoint_b = recordable(runtime.dot_adjoint_b)
 getitem_adjoint = recordable(runtime.getitem_adjoint)
 unbroadcast = recordable(runtime.unbroadcast)
 setitem = recordable(runtime.setitem)
+written_cotangent = recordable(runtime.written_cotangent)
 
 # ---------------------------------------------------------------- arithmetic
 
@@ -230,8 +231,30 @@ defjvp(operator.getitem, lambda t, ans, x, index: t[index], None)
 # cotangent is copied out of g before the array's cotangent zeroes those elements, which
 # the generated code then does in place (the reverse pass applies these two rules last
 # argument first).
+def _written(g, index):
+    """`g[index]` copied, where `index` names each element once (`written_cotangent` otherwise)."""
+    if _basic_index(index):
+        return np.copy(g[index])
+    return written_cotangent(g, index)
+
+
+def _basic_index(index) -> bool:
+    """Whether `index` is certainly made of integers, slices, `None` and `...` (no arrays)."""
+    if isinstance(index, Symbol):
+        return _basic_abstract(index.av)
+    return runtime._is_basic_index(index)
+
+
+def _basic_abstract(av) -> bool:
+    if isinstance(av, abstract.Scalar):
+        return av.kind == "int"
+    if isinstance(av, abstract.Sequence) and av.kind == "tuple":
+        return all(_basic_abstract(item) for item in av.items)
+    return False
+
+
 defvjp(runtime.setitem, lambda g, ans, x, index, value: setitem(g, index, 0.0), None,
-       lambda g, ans, x, index, value: unbroadcast(np.copy(g[index]), np.shape(value)))
+       lambda g, ans, x, index, value: unbroadcast(_written(g, index), np.shape(value)))
 defjvp(runtime.setitem, lambda t, ans, x, index, value: setitem(t, index, 0.0), None,
        lambda t, ans, x, index, value: setitem(np.zeros_like(ans), index, t))
 
