@@ -141,7 +141,7 @@ class _Program:
             position = self.tick()
             self.read_operands(op, loops)
             if isinstance(op, Call):
-                update = op.fn in UPDATES or id(op) in self.accumulations
+                update = op.fn in UPDATES or id(op) in self.accumulations or op.in_place
                 self._note_shape(op)
                 if update and op.args:
                     self.union(op.results[0], op.args[0])
@@ -287,11 +287,22 @@ def _exclusive(a: tuple, b: tuple) -> bool:
     return any(branches.get(if_id, k) != k for if_id, k in b)
 
 
+_SYMBOLS = {operator.add: "+", operator.sub: "-", operator.mul: "*", operator.truediv: "/",
+            operator.floordiv: "//", operator.mod: "%", operator.pow: "**", operator.matmul: "@"}
+
+
 def check_updates(fn: Function) -> None:
     """Refuse updates whose meaning depends on NumPy sharing memory between arrays."""
     program = _Program(fn)
     for op, position, loops in program.updates:
         shared = program.conflicts(op, position, loops, include_target=True)
+        if shared and op.in_place:
+            other = shared[0]
+            raise UnsupportedSyntaxError(
+                f"this augmented assignment changes an array in place (as NumPy does) while `{other.hint}`, "
+                f"which is the same array or a view of it, is still used afterwards", op.loc,
+                f"Write `{op.results[0].hint} = {op.results[0].hint} {_SYMBOLS.get(op.fn, 'op')} ...` for a new "
+                f"array, or `{other.hint} = {other.hint}.copy()` before the update.")
         if shared:
             other = shared[0]
             raise UnsupportedSyntaxError(
@@ -307,7 +318,8 @@ def in_place_updates(fn: Function, accumulations=frozenset()) -> set:
     program = _Program(fn, frozenset(accumulations))
     owned = owned_values(fn)
     return {id(op) for op, position, loops in program.updates
-            if op.args[0] in owned and not program.conflicts(op, position, loops, include_target=True)}
+            if (op.fn in UPDATES or id(op) in program.accumulations) and op.args[0] in owned
+            and not program.conflicts(op, position, loops, include_target=True)}
 
 
 def owned_values(fn: Function) -> set:

@@ -75,6 +75,7 @@ class Call:
     kwargs: tuple[tuple[str, Operand], ...] = ()
     loc: Location | None = None
     fn_name: str | None = None  # the user's name for `fn`, where the source calls it by a plain name
+    in_place: bool = False  # the user wrote `x op= y`: on an array, Python changes `x` itself
 
     @property
     def operands(self) -> tuple[Operand, ...]:

@@ -131,6 +131,8 @@ class _Lowering(ExpressionLowering, CallInlining):
     def statement(self, stmt) -> None:
         if isinstance(stmt, gast.Assign):
             value = None if self._elementwise(stmt) else self.operand(stmt.value)
+            if getattr(stmt, "in_place", False) and self.ops and self.ops[-1].results[:1] == (value,):
+                self.ops[-1] = dataclasses.replace(self.ops[-1], in_place=True)
             for target in stmt.targets:
                 value = self.assign(target, value, stmt.value)
         elif isinstance(stmt, gast.If):

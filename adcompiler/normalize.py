@@ -52,7 +52,9 @@ class _Desugar(gast.NodeTransformer):
         if isinstance(target, gast.Subscript):
             target.value.ctx = gast.Load()  # `x[i] = ...` reads x
         value = gast.copy_location(gast.BinOp(left=load, op=node.op, right=node.value), node)
-        return gast.copy_location(gast.Assign(targets=[target], value=value, type_comment=None), node)
+        assign = gast.copy_location(gast.Assign(targets=[target], value=value, type_comment=None), node)
+        assign.in_place = isinstance(target, gast.Name)  # see `ir.Call.in_place`
+        return assign
 
     def visit_Expr(self, node):
         return None if isinstance(node.value, gast.Constant) else node

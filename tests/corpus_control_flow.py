@@ -1174,3 +1174,12 @@ def append_copies_then_update(x):
         rows.append(y[i].copy())
     y[0] = 5.0
     return np.sum(rows[0] * y[1]) + np.sum(y * x)
+
+
+def augmented_on_own_array(x):
+    """`acc += v` and `acc *= c` on an array the function made, nothing else holding it."""
+    acc = np.zeros_like(x)
+    for i in range(3):
+        acc += x * i
+    acc *= 2.0
+    return np.sum(acc ** 2)

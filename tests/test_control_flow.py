@@ -197,6 +197,7 @@ CASES = [
     case(cf.for_range_negative_step, arr(0.3, -0.5, 0.8)),
     case(cf.for_reversed_range, arr(0.3, -0.5, 0.8)),
     case(cf.append_in_loop, arr(0.3, -0.5, 0.8)),
+    case(cf.augmented_on_own_array, arr(0.3, -0.5, 0.8)),
     case(cf.append_copies_then_update, np.array([[0.3, -0.5], [0.8, 0.1]])),
     case(cf.for_reversed_rows, np.array([[0.3, -0.5], [0.8, 0.1], [-0.2, 0.4]])),
     case(cf.append_until_break, arr(0.3, 0.5), id="many"),
@@ -349,6 +350,10 @@ REFUSED = [
     ("append-to-alias", "    items = []\n    same = items\n    items.append(x)\n    return np.sum(same[0])\n", 4),
     ("append-view-then-update", "    y = x * 1.0\n    rows = []\n    for i in range(2):\n        rows.append(y[i])\n"
      "    y[0] = 5.0\n    first = rows[0]\n    return np.sum(first * x)\n", 6),
+    ("augmented-on-view", "    v = x[1:]\n    v *= 2.0\n    return np.sum(x ** 2)\n", 3),
+    ("augmented-on-alias", "    z = x\n    x += 1.0\n    return np.sum(z ** 2)\n", 3),
+    ("augmented-on-row", "    for row in x:\n        row *= 2.0\n    return np.sum(x ** 2)\n", 3),
+    ("augmented-in-helper", "    def g(z):\n        z *= 2.0\n        return np.sum(z)\n    return g(x) + np.sum(x ** 2)\n", 3),
     ("try-in-loop", "    s = 0.0\n    for v in x:\n        try:\n            s = s + v\n        except ValueError:\n"
      "            break\n    return s\n", 4),
 ]
