@@ -94,6 +94,14 @@ def softplus(x):
     return np.maximum(x, 0.0) + np.log1p(np.exp(-np.abs(x)))
 
 
+def linspace_weights(samples, endpoint=True):
+    """For `samples = np.linspace(start, stop, num, endpoint)`: the weights w of `stop` in
+    each sample (`start + w (stop - start)`), shaped to broadcast against `samples`."""
+    num = np.shape(samples)[0]
+    w = np.linspace(0.0, 1.0, num, endpoint=endpoint)
+    return w.reshape((num,) + (1,) * (np.ndim(samples) - 1))
+
+
 def make_tuple(*items):
     """A tuple of the arguments; generated code spells it `(a, b)`."""
     return items

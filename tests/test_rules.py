@@ -218,3 +218,32 @@ def test_rules_with_non_differentiable_arguments(fn, extra):
         check_rule(fn, [x, None, 0.5])
     else:
         check_rule(fn, [x, (3, 2)])
+
+
+CONSTRUCTORS_FROM_VALUES = [
+    "np.sum(np.full((2,), x[0]))",
+    "np.sum(np.full(4, x[0]) * x)",
+    "np.sum(np.full((3, 4), x) ** 2)",
+    "np.sum(np.full_like(x, x[1]) ** 2)",
+    "np.sum(np.full_like(x, 2.0, dtype=float) * np.full_like(x, x[2]))",
+    "np.sum(np.linspace(0.0, x[0], 5) * x[1])",
+    "np.sum(np.linspace(x[1], 2.0 * x[0], 6, endpoint=False) ** 2)",
+    "np.sum(np.linspace(x[:2], x[2:], 4) ** 2)",
+]
+
+
+@pytest.mark.parametrize("expression", CONSTRUCTORS_FROM_VALUES)
+def test_constructors_pass_the_gradient_to_their_values(expression):
+    """`np.full`, `np.full_like` and `np.linspace` are differentiable in the values they
+    spread (a zero gradient there would be silently wrong)."""
+    from .rulecheck import check_compiled
+
+    check_compiled(f"def f(x):\n    return {expression}\n", (np.array([0.31, 0.72, 0.45, 0.93]),))
+
+
+@pytest.mark.parametrize("expression", ["np.sum(np.full(3, x) ** 2)", "np.sum(np.linspace(0.0, x, 5) ** 2)",
+                                        "np.sum(np.full_like(np.ones(2), x) * x)"])
+def test_constructors_of_one_float_in_forward_mode(expression):
+    from .rulecheck import check_compiled
+
+    check_compiled(f"def f(x):\n    return {expression}\n", (0.7,))

@@ -336,6 +336,31 @@ for fn, larger in ((builtins.max, True), (builtins.min, False)):
     defjvp(fn, _extremum_jvp_first(larger), lambda t, ans, a, b=None, larger=larger:
            t * (_larger(b, a) if larger else _smaller(b, a)))
 
+# ---------------------------------------------------------------- constructors from values
+
+# np.full(shape, v) and np.full_like(a, v): every element is v (broadcast), so v's
+# cotangent is g summed back to v's shape. dtype= only names the result's type.
+full = recordable(np.full)
+defvjp(np.full, None, lambda g, ans, shape, fill_value, dtype=None: unbroadcast(g, np.shape(fill_value)),
+       params=("dtype",))
+defjvp(np.full, None, lambda t, ans, shape, fill_value, dtype=None: full(np.shape(ans), t))
+defvjp(np.full_like, lambda g, ans, a, fill_value, dtype=None: None,  # `a` gives only its shape
+       lambda g, ans, a, fill_value, dtype=None: unbroadcast(g, np.shape(fill_value)), params=("dtype",))
+defjvp(np.full_like, lambda t, ans, a, fill_value, dtype=None: np.zeros_like(ans),
+       lambda t, ans, a, fill_value, dtype=None: full(np.shape(ans), t))
+
+# np.linspace(start, stop, num): sample k is start + w_k (stop - start), with w_k from 0
+# to 1 (to (num - 1) / num without the endpoint), along axis 0.
+linspace_weights = recordable(runtime.linspace_weights)
+defvjp(np.linspace,
+       lambda g, ans, start, stop, num=50, endpoint=True: np.sum(g * (1.0 - linspace_weights(ans, endpoint)), axis=0),
+       lambda g, ans, start, stop, num=50, endpoint=True: np.sum(g * linspace_weights(ans, endpoint), axis=0),
+       None, params=("endpoint",))
+defjvp(np.linspace,
+       lambda t, ans, start, stop, num=50, endpoint=True: t * (1.0 - linspace_weights(ans, endpoint)),
+       lambda t, ans, start, stop, num=50, endpoint=True: t * linspace_weights(ans, endpoint),
+       None)
+
 # ---------------------------------------------------------------- no derivative
 
 nondiff(
@@ -344,8 +369,8 @@ nondiff(
     np.less, np.less_equal, np.greater, np.greater_equal, np.equal, np.not_equal,
     np.logical_and, np.logical_or, np.logical_not, np.isnan, np.isfinite, np.isinf,
     np.sign, np.floor, np.ceil, np.round, np.rint, np.trunc, np.argmax, np.argmin, np.argsort,
-    np.shape, np.ndim, np.size, np.zeros, np.ones, np.full, np.empty, np.eye, np.arange,
-    np.linspace, np.zeros_like, np.ones_like, np.full_like, np.empty_like,
+    np.shape, np.ndim, np.size, np.zeros, np.ones, np.empty, np.eye, np.arange,
+    np.zeros_like, np.ones_like, np.empty_like,
     builtins.len, builtins.int, builtins.bool, builtins.range, builtins.slice,
     math.floor, math.ceil, runtime.stop_gradient, runtime.dtype_of, runtime.as_gradient,
     runtime.zeros_like_input, builtins.isinstance, builtins.round,
