@@ -32,6 +32,7 @@ class LocalFunction:
     node: object  # gast.FunctionDef, or gast.Lambda
     source: object  # the Source it is written in
     env: dict  # the environment it was defined in (read when it is called: late binding)
+    defaults: tuple = ()  # its default values, computed where it is defined (as Python does)
 
     @property
     def name(self) -> str:
@@ -69,7 +70,7 @@ def parameters_of(fn) -> list:
     if not isinstance(fn, LocalFunction):
         return list(inspect.signature(fn).parameters.values())
     args = fn.node.args
-    defaults = [None] * (len(args.args) - len(args.defaults)) + list(args.defaults)
+    defaults = [None] * (len(args.args) - len(fn.defaults)) + list(fn.defaults)
     params = [inspect.Parameter(a.id, inspect.Parameter.POSITIONAL_OR_KEYWORD,
                                 default=inspect.Parameter.empty if d is None else d) for a, d in zip(args.args, defaults)]
     if args.vararg is not None:
@@ -143,8 +144,6 @@ class CallInlining:
                 bindings.append((p.name, value))
             elif p.default is not inspect.Parameter.empty:
                 default = p.default
-                if isinstance(default, gast.AST):  # a local function's default: an expression
-                    default = self.operand(default)
                 bindings.append((p.name, default if isinstance(default, (Value, Const)) else self.constant(default, p.name)))
             elif p.kind is inspect.Parameter.VAR_POSITIONAL:
                 bindings.append((p.name, Const(())))

@@ -146,7 +146,8 @@ class _Lowering(ExpressionLowering, CallInlining):
         elif isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Call):
             self.call_statement(stmt.value)
         elif isinstance(stmt, gast.FunctionDef):
-            self.env[stmt.name] = _Static(LocalFunction(stmt, self.source, self.env), stmt.name)
+            defaults = tuple(self.operand(d) for d in stmt.args.defaults)
+            self.env[stmt.name] = _Static(LocalFunction(stmt, self.source, self.env, defaults), stmt.name)
         else:
             raise self.error(UnsupportedSyntaxError, stmt, f"`{type(stmt).__name__}` is not supported here")
 

@@ -214,7 +214,8 @@ class ExpressionLowering:
         return self.comprehension(node)
 
     def expr_Lambda(self, node):
-        return _Static(LocalFunction(node, self.source, self.env), "lambda")
+        defaults = tuple(self.operand(d) for d in node.args.defaults)
+        return _Static(LocalFunction(node, self.source, self.env, defaults), "lambda")
 
     def expr_IfExp(self, node):
         cond = self.operand(node.test)

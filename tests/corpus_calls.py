@@ -805,3 +805,20 @@ def names_like_runtime(x, y):
 def local_named_np(x):
     """A helper with a local named `np` inlined into a function that uses `np`."""
     return h.weighted_with_local_np(x) + np.sum(x * x)
+
+
+def default_read_at_definition(x):
+    """A nested function's default is the value where `def` runs, not the later one."""
+    c = x * 2.0
+    def scaled(z, c=c):
+        return np.sum(z * c)
+    c = x * 5.0
+    return scaled(x) + np.sum(np.sin(c))
+
+
+def lambda_default_read_at_definition(x):
+    """The same for a lambda's default."""
+    c = np.sin(x)
+    f = lambda z, c=c: np.sum(z * c)
+    c = x * 3.0
+    return f(x) * np.sum(c)
