@@ -93,6 +93,7 @@ class _Program:
         self.parent: dict = {}
         self.defined: dict = {p: -1 for p in fn.params}
         self.reads: dict = {}  # value -> [(position, loops enclosing the read)]
+        self.length_reads: dict = {}  # the same for reads of only a shape (or a list's length)
         self.updates: list = []  # (op, position, loops enclosing it)
         self.paths: dict = {}  # id(update op) -> the branches it is in
         self.containers: dict = {}  # value -> the tuples, lists and dicts that hold it
@@ -125,14 +126,14 @@ class _Program:
         self.counter += 1
         return self.counter
 
-    def read(self, x, loops) -> None:
+    def read(self, x, loops, reads=None) -> None:
         if isinstance(x, Value):
-            self.reads.setdefault(x, []).append((self.counter, loops, self.path))
+            (self.reads if reads is None else reads).setdefault(x, []).append((self.counter, loops, self.path))
 
     def read_operands(self, op, loops) -> None:
         for k, x in enumerate(op.operands):
-            if not (isinstance(op, Call) and (op.fn, k) in METADATA_READS):
-                self.read(x, loops)
+            metadata = isinstance(op, Call) and (op.fn, k) in METADATA_READS
+            self.read(x, loops, self.length_reads if metadata else None)
 
     def region(self, region: Region, loops) -> None:
         for p in region.params:
@@ -234,6 +235,8 @@ class _Program:
             if self.defined.get(v, -1) > position:
                 continue  # a later version, or a view of one
             reads = [r for holder in self._holders(v) for r in self.reads.get(holder, ())]
+            if op.fn is runtime.list_append:  # an append changes the length that `len(items)` reads
+                reads += [r for holder in self._holders(v) for r in self.length_reads.get(holder, ())]
             path = self.paths.get(id(op), ())
             for at, read_loops, read_path in reads:
                 if _exclusive(path, read_path):

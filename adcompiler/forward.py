@@ -22,7 +22,9 @@ from .errors import MissingRuleError
 from .ir import Call, Const, For, Function, If, Region, Value
 from .naming import describe
 from .rules import is_nondiff, rule_for
-from .tracing import Recorder, Symbol, as_operand
+from .tracing import Recorder, Symbol, as_operand, recordable
+
+_spread_tangent = recordable(runtime.spread_tangent)
 
 
 def forward(fn: Function, wrt: tuple, name: str, types: dict, seeds=None) -> Function:
@@ -89,8 +91,8 @@ class _Forward:
             return
         result = op.results[0]
         name = f"{result.hint}_dot"
-        if op.fn in (runtime.make_tuple, runtime.make_list):
-            items = [self.tangent_or_zeros(a, out, op.loc) for a in op.args]
+        if op.fn in (runtime.make_tuple, runtime.make_list, runtime.list_append):
+            items = [self.tangent_or_zeros(a, out, op.loc) for a in op.args]  # a list's zeros: a list of zeros
             self.tangents[result] = self._record(out, op.fn, items, name, op.loc)
             return
         if op.fn is operator.getitem and not isinstance(abstract.value_of(self.types, op.args[0]), abstract.Array) \
@@ -110,6 +112,8 @@ class _Forward:
             with Recorder(op.loc, self.types) as recorder:
                 contribution = rule.jvps[i](self.symbol(self.tangents[op.args[i]]), self.symbol(result),
                                             *map(self.symbol, op.args), **params)
+                if rule.unbroadcast and self._may_broadcast(op.args[i], result):
+                    contribution = _spread_tangent(contribution, self.symbol(result))
                 contribution = as_operand(contribution)
             out += recorder.ops
             total = contribution if total is None else self._record(out, operator.add, [total, contribution],
@@ -118,6 +122,16 @@ class _Forward:
             out[-1] = dataclasses.replace(out[-1], results=(Value(name, op.loc),))
             total = out[-1].results[0]
         self.tangents[result] = total
+
+    def _may_broadcast(self, arg, result) -> bool:
+        """Whether an elementwise op's argument may have fewer elements than its result (a
+        float added to an array): its tangent must then be spread to the result's shape."""
+        have, want = abstract.value_of(self.types, arg), abstract.value_of(self.types, result)
+        if not isinstance(want, abstract.Array):
+            return False
+        if not isinstance(have, abstract.Array) or have.dims is None or want.dims is None:
+            return True
+        return len(have.dims) != len(want.dims) or any(d != abstract.MANY for d in have.dims)
 
     def _record(self, out: list, fn, args, hint: str, loc) -> Value:
         value = Value(hint, loc)

@@ -102,6 +102,14 @@ def linspace_weights(samples, endpoint=True):
     return w.reshape((num,) + (1,) * (np.ndim(samples) - 1))
 
 
+def spread_tangent(t, like):
+    """A tangent in the shape of the value `like` it belongs to, where the elementwise op
+    that made `like` broadcast a smaller argument (`np.zeros(3) + x` for a float `x`)."""
+    if np.shape(t) == np.shape(like):
+        return t
+    return np.broadcast_to(t, np.shape(like)).copy()
+
+
 def make_tuple(*items):
     """A tuple of the arguments; generated code spells it `(a, b)`."""
     return items

@@ -247,3 +247,35 @@ def test_constructors_of_one_float_in_forward_mode(expression):
     from .rulecheck import check_compiled
 
     check_compiled(f"def f(x):\n    return {expression}\n", (0.7,))
+
+
+FLOAT_SPREAD_OVER_ARRAYS = [
+    "np.sum(np.zeros(3) + x)",
+    "np.mean((x - np.ones((2, 3))) ** 2)",
+    "np.sum(np.maximum(np.linspace(0.0, 1.0, 4), x))",
+    "np.sum(np.where(np.arange(4) > 1, x, 2.0 * x))",
+]
+
+
+@pytest.mark.parametrize("expression", FLOAT_SPREAD_OVER_ARRAYS)
+def test_tangent_of_a_float_spread_over_an_array(expression):
+    """Forward mode (the gradient of one float): a float broadcast against an array has a
+    tangent of the array's shape, so that a later sum counts every element."""
+    from .rulecheck import check_compiled
+
+    check_compiled(f"def f(x):\n    return {expression}\n", (0.7,))
+
+
+FORWARD_BODIES = {
+    "update-of-spread": "    y = np.zeros(3) + x\n    y[1] = x ** 2\n    return np.sum(y)\n",
+    "append": "    items = []\n    items.append(x)\n    items.append(x ** 2)\n    return sum(items)\n",
+    "append-in-loop": "    items = []\n    for i in range(3):\n        items.append(x * i)\n"
+                      "    return sum(items) * len(items)\n",
+}
+
+
+@pytest.mark.parametrize("name", sorted(FORWARD_BODIES))
+def test_forward_mode_programs(name):
+    from .rulecheck import check_compiled
+
+    check_compiled("def f(x):\n" + FORWARD_BODIES[name], (0.7,))
