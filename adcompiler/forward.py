@@ -101,6 +101,7 @@ class _Forward:
                                                  name, op.loc)
             return
         abstract.check_not_joining_containers(op, self.types)
+        abstract.check_not_updating_container(op, self.types)
         rule = rule_for(op.fn)
         if rule is None or rule.jvps is None or any(i >= rule.nargs or rule.jvps[i] is None for i in active):
             raise MissingRuleError(f"`{op.fn_name or describe(op.fn)}` has no forward-mode (JVP) rule for the "

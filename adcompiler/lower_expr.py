@@ -156,9 +156,16 @@ class ExpressionLowering:
         display = self.displays.get(base)
         if display is not None and isinstance(index, Const) and index.name is None:
             try:  # `p["W"]` of a dict written in the function, `t[0]` of a tuple: the element itself
-                return display[index.value]
+                element = display[index.value]
             except (KeyError, IndexError, TypeError):
-                pass
+                element = None
+            if isinstance(element, list):  # `items[::-1]`: a display of its own, of the same kind
+                maker = next((op.fn for op in reversed(self.ops) if op.results[:1] == (base,)), runtime.make_tuple)
+                result = self.call(maker, element, node)
+                self.displays[result] = element
+                return result
+            if element is not None:
+                return element
         result = self.call(operator.getitem, [base, index], node)
         if isinstance(index, Const) and isinstance(index.value, str) and index.value.isidentifier():
             self.ops[-1] = dataclasses.replace(self.ops[-1], results=(Value(index.value, result.loc),))

@@ -290,6 +290,7 @@ class _Sweep:
             self.adjoints[op.args[0]] = added
             return
         abstract.check_not_joining_containers(op, self.context.types)
+        abstract.check_not_updating_container(op, self.context.types)
         active = [i for i, a in enumerate(op.args) if a in self.varied]
         rule = self._rule(op, active)
         params = self._params(op, rule)

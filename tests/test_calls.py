@@ -567,3 +567,24 @@ def test_shape_tuples_still_join():
     fn = function_from_source("def f(x):\n    y = np.reshape(x, x.shape + (1,))\n    return np.sum(y ** 2)\n")
     x = np.array([0.5, -1.5])
     np.testing.assert_allclose(ad.grad(fn)(x), 2 * x)
+
+
+def test_reversed_slice_of_a_list_display():
+    from .helpers import function_from_source
+
+    fn = function_from_source("def f(x):\n    items = [x[i] for i in range(4)]\n    s = 0.0\n"
+                              "    for a in items[::-1]:\n        s = s * 2.0 + a\n    return s\n")
+    ad.check_grads(fn, np.array([0.31, 0.72, 0.45, 0.93]))
+
+
+@pytest.mark.parametrize("body, line", [
+    ("    d = {'a': x * 1.0}\n    d['a'] += 1.0\n    return np.sum(d['a'])\n", 3),
+    ("    d = {}\n    for i in range(3):\n        d[i] = x[i] ** 2\n    return d[0] + d[1]\n", 4),
+])
+def test_assigning_an_item_of_a_dict_is_refused_with_its_line(body, line):
+    from .helpers import function_from_source
+
+    fn = function_from_source("def f(x):\n" + body)
+    with pytest.raises(ad.UnsupportedSyntaxError) as info:
+        ad.grad(fn)(np.array([0.31, 0.72, 0.45, 0.93]))
+    assert info.value.loc.line == line
