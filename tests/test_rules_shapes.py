@@ -38,6 +38,10 @@ ROWS = [
     ("np.atleast_1d", [("float",), ((),), ((3,),)], {}, "real"),
     ("np.atleast_2d", [("float",), ((3,),), (M,)], {}, "real"),
     ("np.atleast_3d", [((3,),), (M,), (T,)], {}, "real"),
+    # made from values
+    ("np.full", [(Lit("(2, 3)"), "float"), (Lit("(2, 3)"), (3,)), (Lit("4"), ())], {}, "real"),
+    ("np.linspace", [("float", "float", Lit("5")), ((2,), (2,), Lit("4")), ("float", (3,), Lit("2"))], {}, "real"),
+    ("np.linspace", [("float", "float", Lit("5"))], {"endpoint": False}, "real"),
     # joining: a sequence in
     ("np.concatenate", [(Seq(M, (1, 3)),), (Seq((3,), (2,), (1,)),), (Seq(M, Lit("np.ones((1, 3))")),)], {}, "real"),
     ("np.concatenate", [(Seq(M, (2, 1), kind=list),)], {"axis": 1}, "real"),

@@ -353,8 +353,10 @@ defjvp(np.full_like, lambda t, ans, a, fill_value, dtype=None: np.zeros_like(ans
 # to 1 (to (num - 1) / num without the endpoint), along axis 0.
 linspace_weights = recordable(runtime.linspace_weights)
 defvjp(np.linspace,
-       lambda g, ans, start, stop, num=50, endpoint=True: np.sum(g * (1.0 - linspace_weights(ans, endpoint)), axis=0),
-       lambda g, ans, start, stop, num=50, endpoint=True: np.sum(g * linspace_weights(ans, endpoint), axis=0),
+       lambda g, ans, start, stop, num=50, endpoint=True:
+           unbroadcast(np.sum(g * (1.0 - linspace_weights(ans, endpoint)), axis=0), np.shape(start)),
+       lambda g, ans, start, stop, num=50, endpoint=True:
+           unbroadcast(np.sum(g * linspace_weights(ans, endpoint), axis=0), np.shape(stop)),
        None, params=("endpoint",))
 defjvp(np.linspace,
        lambda t, ans, start, stop, num=50, endpoint=True: t * (1.0 - linspace_weights(ans, endpoint)),
