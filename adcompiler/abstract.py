@@ -174,8 +174,7 @@ def _region(region: Region, env: dict) -> None:
         if isinstance(op, Call):
             av = transfer(op.fn, [value_of(env, a) for a in op.args], op.args,
                           {k: v for k, v in op.kwargs})
-            if av is not None:
-                env[op.results[0]] = av
+            _set(env, op.results[0], av)  # None forgets what an earlier round of a loop assumed
         elif isinstance(op, If):
             for branch in op.regions:
                 _region(branch, env)

@@ -1183,3 +1183,19 @@ def augmented_on_own_array(x):
         acc += x * i
     acc *= 2.0
     return np.sum(acc ** 2)
+
+
+def scalar_start_becomes_array(x):
+    """A loop variable that starts as a float and becomes an array in the first iteration."""
+    t = 0.0
+    for i in range(3):
+        t = t * 0.5 + x * (i + 1.0)
+    return np.sum(t ** 2)
+
+
+def scalar_start_times_sum(A):
+    """A float accumulator scaled each step, over reversed rows, with a reduction added."""
+    t = 0.0
+    for row in reversed(A):
+        t = t * 0.5 + np.sum(row ** 2)
+    return t

@@ -197,6 +197,8 @@ CASES = [
     case(cf.for_range_negative_step, arr(0.3, -0.5, 0.8)),
     case(cf.for_reversed_range, arr(0.3, -0.5, 0.8)),
     case(cf.append_in_loop, arr(0.3, -0.5, 0.8)),
+    case(cf.scalar_start_becomes_array, arr(0.3, -1.2, 0.7)),
+    case(cf.scalar_start_times_sum, np.array([[0.3, -0.5], [0.8, 0.1], [-0.2, 0.4]])),
     case(cf.augmented_on_own_array, arr(0.3, -0.5, 0.8)),
     case(cf.append_copies_then_update, np.array([[0.3, -0.5], [0.8, 0.1]])),
     case(cf.for_reversed_rows, np.array([[0.3, -0.5], [0.8, 0.1], [-0.2, 0.4]])),
