@@ -418,8 +418,8 @@ def _getitem(avs, operands, kwargs):
         items = (index,)
     elif isinstance(key, Const) and key.name is None:
         items = key.value if isinstance(key.value, tuple) else (key.value,)
-    elif isinstance(index, Sequence) and key is not None:
-        items = index.items
+    elif isinstance(index, Sequence) and index.kind == "tuple" and key is not None:
+        items = index.items  # `x[i, j]`; a list `x[[i, j]]` is an advanced index, known at run time
     else:
         return None
     dims, axis = [], 0

@@ -178,6 +178,8 @@ REPEATED_WRITES = {
     "set-twice": "    y = x * 1.0\n    y[[0, 0]] = x[2:4]\n    return np.sum(y * np.arange(1.0, 5.0))\n",
     "negative-alias": "    y = x * 1.0\n    y[[1, -3]] += x[0] ** 2\n    return np.sum(y ** 2)\n",
     "index-array": "    y = x * 1.0\n    k = np.array([3, 3, 1])\n    y[k] -= x[:3]\n    return np.sum(y ** 2)\n",
+    "list-index-in-loop": "    y = np.zeros(4)\n    for i in range(3):\n        y[[i, i]] += x[i]\n    return np.sum(y * x)\n",
+    "list-index-read": "    s = 0.0\n    for i in range(3):\n        s = s + np.sum(x[[i, i + 1]] * x[i])\n    return s\n",
     "columns": "    y = np.outer(x, x)\n    y[:, [0, 0]] += 1.0 * y[:, [1, 2]]\n    return np.sum(y ** 2)\n",
 }
 
