@@ -294,10 +294,20 @@ _SYMBOLS = {operator.add: "+", operator.sub: "-", operator.mul: "*", operator.tr
             operator.floordiv: "//", operator.mod: "%", operator.pow: "**", operator.matmul: "@"}
 
 
-def check_updates(fn: Function) -> None:
-    """Refuse updates whose meaning depends on NumPy sharing memory between arrays."""
+def check_updates(fn: Function, types: dict | None = None) -> None:
+    """Refuse updates whose meaning depends on NumPy sharing memory between arrays.
+
+    Without `types` (the front end): every update but `x op= v`, which changes `x` in
+    place only when `x` is an array; with `types` (a specialisation): `x op= v` where
+    `x` is not known to be a Python number."""
+    from . import abstract
+
     program = _Program(fn)
     for op, position, loops in program.updates:
+        if op.in_place != (types is not None):
+            continue
+        if op.in_place and isinstance(abstract.value_of(types, op.args[0]), abstract.Scalar):
+            continue  # a number: `x += 1.0` binds a new one
         shared = program.conflicts(op, position, loops, include_target=True)
         if shared and op.in_place:
             other = shared[0]

@@ -99,6 +99,7 @@ def _compile_gradient(fn, request: Request, layout: str, dump=None, signature=No
     show = dumper(dump)
     front = cached_front_end(fn, request, dump)
     types = {} if signature is None else abstract.infer(front.primal, map(abstract.from_signature, signature))
+    check_updates(front.primal, types)  # `x op= v`, now that it is known which `x` are numbers
     scalar = _scalar_output(front.primal, types)
     with_value = want_value or layout == "closure" or not scalar
     finished = layout == "flat" and signature is not None  # gradients converted in the generated code
