@@ -29,6 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import runtime
+from .errors import UnsupportedSyntaxError
 from .ir import Call, Const, For, Function, If, Region, Value
 
 ONE, MANY = "1", "n"
@@ -151,8 +152,6 @@ def check_not_joining_containers(op: Call, env: dict) -> None:
     gradient flows: their adjoints would be taken for array arithmetic."""
     if op.fn in (operator.add, operator.mul) and any(
             isinstance(value_of(env, a), Sequence) and value_of(env, a).kind != "shape" for a in op.args):
-        from .errors import UnsupportedSyntaxError
-
         raise UnsupportedSyntaxError(
             "joining or repeating tuples or lists with `+` or `*` cannot be differentiated", op.loc,
             "Build the list with `items.append(v)` in a loop, or write the tuple out: `(a, b, c)`.")
@@ -161,8 +160,6 @@ def check_not_joining_containers(op: Call, env: dict) -> None:
 def check_not_updating_container(op: Call, env: dict) -> None:
     """Refuse `d[key] = v` on a dict, list or tuple where a gradient flows."""
     if op.fn in (runtime.setitem, runtime.add_at) and isinstance(value_of(env, op.args[0]), (Sequence, Mapping)):
-        from .errors import UnsupportedSyntaxError
-
         raise UnsupportedSyntaxError(
             "assigning an item of a dict or list cannot be differentiated", op.loc,
             "Build the container with its final values (`d = {\"a\": a, \"b\": b}`), or keep the "

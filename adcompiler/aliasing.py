@@ -26,7 +26,7 @@ import operator
 
 import numpy as np
 
-from . import runtime
+from . import abstract, runtime
 from .errors import UnsupportedSyntaxError
 from .ir import Call, Const, For, Function, If, Region, Value
 
@@ -37,7 +37,7 @@ VIEWS = {
 }
 UPDATES = (runtime.setitem, runtime.add_at, runtime.list_append)
 # (function, argument position) pairs that read only an array's shape or dtype, which
-# an update does not change: such a read never conflicts with an update.
+# an array update does not change: such a read conflicts only with an append to a list.
 METADATA_READS = {
     (np.shape, 0), (np.ndim, 0), (np.size, 0), (len, 0), (runtime.unbroadcast, 1),
     (runtime.getitem_adjoint, 1), (runtime.zeros_like_input, 0), (np.zeros_like, 0), (np.ones_like, 0),
@@ -103,7 +103,7 @@ class _Program:
         # What each value is known to be: a tuple or list of known items, or something else
         # (`None`); loop and branch values, and items read from containers, are whatever
         # they are merged with. `element_reads` are the `c[k]` ops, resolved at the end.
-        self.shapes: dict = {p: None for p in fn.params}
+        self.layouts: dict = {p: None for p in fn.params}
         self.element_reads: list = []
         self.region(fn.body, ())
         self._resolve_element_reads()
@@ -143,7 +143,7 @@ class _Program:
             self.read_operands(op, loops)
             if isinstance(op, Call):
                 update = op.fn in UPDATES or id(op) in self.accumulations or op.in_place
-                self._note_shape(op)
+                self._note_layout(op)
                 if update and op.args:
                     self.union(op.results[0], op.args[0])
                     if op.fn is runtime.list_append and isinstance(op.args[1], Value):
@@ -188,14 +188,14 @@ class _Program:
         for y in region.yields:
             self.read(y, loops)
 
-    def _note_shape(self, op) -> None:
+    def _note_layout(self, op) -> None:
         if op.fn in (runtime.make_tuple, runtime.make_list):
-            self.shapes[op.results[0]] = (True, op.args)  # items by position
+            self.layouts[op.results[0]] = (True, op.args)  # items by position
         elif op.fn is runtime.list_append:
-            self.shapes[op.results[0]] = (False, op.args[1:])  # one more item, after the others
+            self.layouts[op.results[0]] = (False, op.args[1:])  # one more item, after the others
         elif op.fn is not operator.getitem:
             for r in op.results:
-                self.shapes[r] = None
+                self.layouts[r] = None
 
     def _resolve_element_reads(self) -> None:
         """`c[k]` is a view of `c` when `c` may be an array; when `c` is certainly a tuple or
@@ -205,18 +205,18 @@ class _Program:
         changed = True
         while changed:
             changed = False
-            kinds: dict = {}  # object -> [known container shapes, whether it may be something else]
-            for v, shape in self.shapes.items():
+            kinds: dict = {}  # object -> [known container layouts, whether it may be something else]
+            for v, layout in self.layouts.items():
                 entry = kinds.setdefault(self.find(v), [[], False])
-                if shape is None:
+                if layout is None:
                     entry[1] = True
                 else:
-                    entry[0].append(shape)
+                    entry[0].append(layout)
             for result, c, k in self.element_reads:
                 if not isinstance(c, Value):
                     continue
-                shapes, other = kinds.get(self.find(c), ([], True))
-                sources = [c] if other or not shapes else _items_at(shapes, k)
+                layouts, other = kinds.get(self.find(c), ([], True))
+                sources = [c] if other or not layouts else _items_at(layouts, k)
                 for source in sources:
                     if isinstance(source, Value) and source is not c:  # `result` is `source`: reading it reads that
                         self.containers.setdefault(source, set()).add(result)
@@ -272,11 +272,11 @@ class _Program:
         return min((self.defined[p] for p in params if p in self.defined), default=0)
 
 
-def _items_at(shapes: list, k) -> list:
-    """The items `c[k]` may be, for a container `c` of one of the given shapes."""
+def _items_at(layouts: list, k) -> list:
+    """The items `c[k]` may be, for a container `c` of one of the given layouts."""
     index = k.value if isinstance(k, Const) and type(k.value) is int else None
     items = []
-    for by_position, args in shapes:
+    for by_position, args in layouts:
         if by_position and index is not None and -len(args) <= index < len(args):
             items.append(args[index])
         else:
@@ -300,8 +300,6 @@ def check_updates(fn: Function, types: dict | None = None) -> None:
     Without `types` (the front end): every update but `x op= v`, which changes `x` in
     place only when `x` is an array; with `types` (a specialisation): `x op= v` where
     `x` is not known to be a Python number."""
-    from . import abstract
-
     program = _Program(fn)
     for op, position, loops in program.updates:
         if op.in_place != (types is not None):
