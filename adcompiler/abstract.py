@@ -38,6 +38,7 @@ ONE, MANY = "1", "n"
 @dataclass(frozen=True)
 class Scalar:
     kind: str  # "float", "int" or "bool": a Python number
+    size: str | None = None  # an int read from a shape: whether it is 1 (`ONE`, `MANY`, or None: unknown)
 
 
 @dataclass(frozen=True)
@@ -404,6 +405,8 @@ def _getitem(avs, operands, kwargs):
     x, index = (avs + [None, None])[:2]
     key = operands[1] if len(operands) > 1 else None
     if isinstance(x, Sequence) and x.kind == "shape":
+        if isinstance(key, Const) and type(key.value) is int and -len(x.items) <= key.value < len(x.items):
+            return Scalar("int", x.items[key.value])
         return Scalar("int") if isinstance(key, Const) and isinstance(key.value, int) else None
     if isinstance(x, Sequence) and isinstance(key, Const) and isinstance(key.value, int):
         return x.items[key.value] if -len(x.items) <= key.value < len(x.items) else None
@@ -448,11 +451,16 @@ def _constructor(avs, operands, kwargs):
         sizes = shape.value if isinstance(shape.value, tuple) else (shape.value,)
         return Array(tuple(ONE if s == 1 else MANY for s in sizes), dtype)
     if avs and isinstance(avs[0], Sequence):
-        dims = avs[0].items if avs[0].kind == "shape" else (None,) * len(avs[0].items)
+        dims = avs[0].items if avs[0].kind == "shape" else tuple(_size(item) for item in avs[0].items)
         return Array(dims, dtype)
     if avs and isinstance(avs[0], Scalar):
         return Array((None,), dtype)
     return None
+
+
+def _size(av):
+    """Whether an int known from an abstract value is 1 (`ONE`, `MANY` or None)."""
+    return av.size if isinstance(av, Scalar) else None
 
 
 def _like(avs, operands, kwargs):

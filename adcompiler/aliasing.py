@@ -35,7 +35,9 @@ VIEWS = {
     np.swapaxes, np.moveaxis, np.asarray, np.atleast_1d, np.atleast_2d, np.atleast_3d, np.diagonal,
     np.real, runtime.rename, runtime.stop_gradient, runtime.unbroadcast,
 }
-UPDATES = (runtime.setitem, runtime.add_at, runtime.list_append)
+UPDATES = (runtime.setitem, runtime.add_at, runtime.list_append, runtime.RowTerms.add)
+# updates that keep references to their other arguments: reading the container reads them
+HOLDING = (runtime.list_append, runtime.RowTerms.add)
 # (function, argument position) pairs that read only an array's shape or dtype, which
 # an array update does not change: such a read conflicts only with an append to a list.
 METADATA_READS = {
@@ -47,7 +49,7 @@ FRESH = {
     np.array, np.copy, np.eye, np.identity, np.arange, np.linspace,
     np.sum, np.mean, np.prod, np.max, np.min, np.std, np.var, np.cumsum, np.cumprod, np.outer, np.dot,
     runtime.setitem, runtime.add_at, runtime.list_append, runtime.make_list, runtime.getitem_adjoint,
-    runtime.zeros_like_input,
+    runtime.zeros_like_input, runtime.RowTerms, runtime.RowTerms.product, runtime.RowTerms.column_sum,
     operator.add, operator.sub, operator.mul, operator.truediv, operator.pow, operator.neg, operator.matmul,
     operator.floordiv, operator.mod, operator.pos, operator.abs, operator.not_,
     operator.lt, operator.le, operator.gt, operator.ge, operator.eq, operator.ne,
@@ -146,8 +148,10 @@ class _Program:
                 self._note_layout(op)
                 if update and op.args:
                     self.union(op.results[0], op.args[0])
-                    if op.fn is runtime.list_append and isinstance(op.args[1], Value):
-                        self.containers.setdefault(op.args[1], set()).add(op.results[0])
+                    if op.fn in HOLDING:
+                        for held in op.args[1:]:
+                            if isinstance(held, Value):
+                                self.containers.setdefault(held, set()).add(op.results[0])
                 elif op.fn is operator.getitem and len(op.args) == 2:
                     self.element_reads.append((op.results[0], op.args[0], op.args[1]))
                 elif op.fn in VIEWS and op.args:

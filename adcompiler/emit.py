@@ -231,6 +231,12 @@ class _Emitter:
     def _update(self, op: Call, scope: _Scope, i: int, indent: str) -> None:
         """`x[index] = v` (or `+=`, or `items.append(v)`), in place when `aliasing` allows
         it, else on a copy."""
+        if op.fn is runtime.RowTerms.add:  # a loop's collector of rows (see `batching`): never shared
+            terms = self.exprs.text(op.args[0])
+            self.namer.share(op.results[0], terms)
+            scope.holder[terms] = op.results[0]
+            self.line(f"{indent}{terms}.add({', '.join(self.exprs.text(a) for a in op.args[1:])})")
+            return
         if op.fn is runtime.list_append:
             items, value = (self.exprs.text(a) for a in op.args)
             if id(op) in self.in_place:

@@ -34,6 +34,8 @@ COMPARE = {
 _MODULE_NAMES = {"numpy": "np", "math": "math"}
 # reductions written as methods of arrays known to be arrays: the method skips NumPy's Python-level wrapper
 _REDUCTION_METHODS = {np.sum: "sum", np.mean: "mean", np.max: "max", np.min: "min", np.prod: "prod"}
+# runtime methods the IR calls as functions of their object
+_METHODS = {runtime.RowTerms.product: "product", runtime.RowTerms.column_sum: "column_sum"}
 
 
 class Expressions:
@@ -134,6 +136,10 @@ class Expressions:
         if fn in _REDUCTION_METHODS and len(args) == 1 and isinstance(self.types.get(args[0]), Array):
             keywords = [ast.keyword(k, self.operand(v)) for k, v in op.kwargs]  # x.sum(axis=0): no Python wrapper
             return ast.Call(ast.Attribute(self.operand(args[0]), _REDUCTION_METHODS[fn]), [], keywords)
+        if fn in _METHODS:
+            keywords = [ast.keyword(k, self.operand(v)) for k, v in op.kwargs]
+            return ast.Call(ast.Attribute(self.operand(args[0]), _METHODS[fn]), [self.operand(a) for a in args[1:]],
+                            keywords)
         if fn is np.logaddexp and len(args) == 2 and not op.kwargs and any(map(_is_zero, args)):
             other = args[1] if _is_zero(args[0]) else args[0]
             if isinstance(self.types.get(other), Array):  # softplus: the same values, much faster

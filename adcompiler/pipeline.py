@@ -18,6 +18,7 @@ import gast
 
 from . import abstract
 from .aliasing import check_updates, owned_values
+from .batching import batch_accumulations
 from .compile import load
 from .emit import emit
 from .forward import forward_gradient
@@ -113,6 +114,7 @@ def _compile_gradient(fn, request: Request, layout: str, dump=None, signature=No
     show("reverse", adjoint)
     adjoint = eliminate_dead_code(measure_earliest(adjoint))
     adjoint = verify(fold_renames(drop_needless_conversions(adjoint, types), front.names, types))
+    adjoint = verify(eliminate_dead_code(batch_accumulations(adjoint, types)))
     show("optimize", adjoint)
     emitted = emit(adjoint, layout, front.names, types)
     show("emit", emitted.source)

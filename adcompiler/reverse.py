@@ -338,7 +338,9 @@ class _Sweep:
         if not self.context.shapes.broadcasts_to(op, i):
             return contribution
         like = _shape_of(arg, self.context) if self.in_loop else self.context.symbol(arg)
-        return record(runtime.unbroadcast, contribution, like)
+        summed = record(runtime.unbroadcast, contribution, like)
+        self.context.typed(summed.operand, arg)  # now shaped like the argument
+        return summed
 
     def _item(self, g, key, loc):
         if isinstance(g, TupleAdjoint):

@@ -27,9 +27,9 @@ def unbroadcast(g, like):
     else:
         total = g if np.ndim(g) == 0 else np.sum(g)
         return type(like)(total) if isinstance(like, (float, np.floating)) else total
-    g_shape = np.shape(g)
+    g_shape = g.shape if type(g) is np.ndarray else np.shape(g)
     if g_shape == shape:
-        return g
+        return g  # the common case, checked first: this runs once per broadcasting op and iteration
     extra = len(g_shape) - len(shape)
     axes = tuple(range(max(extra, 0))) + tuple(
         i + extra for i, n in enumerate(shape) if n == 1 and 0 <= i + extra < len(g_shape) and g_shape[i + extra] != 1
@@ -278,3 +278,85 @@ def zeros_like_input(x):
     if isinstance(x, (list, tuple)):
         return type(x)(zeros_like_input(item) for item in x)
     return type(x)(0.0) if isinstance(x, (float, np.floating)) else 0.0
+
+
+class RowTerms:
+    """Sums over a loop's iterations of `left.T @ right` (one sum per left) and of
+    `right.sum(axis=0)`, for 2-D `left` and `right` with a row per sample.
+
+    `add` keeps references to the matrices; when they hold `BLOCK` elements it stacks
+    their rows (`np.concatenate`) and forms each product once for all of them. The sums
+    are those of the terms one by one, but for the order of additions. Generated code
+    makes one per right-hand matrix of a loop (see `batching`).
+    """
+
+    BLOCK = 16384  # elements held before stacking: enough for fast products, few for memory
+
+    __slots__ = ("_rights", "_lefts", "_rows", "_width", "_products", "_column_sum", "_sums_columns")
+
+    def __init__(self, lefts: int, column_sum: bool):
+        self._rights = []
+        self._lefts = []  # per `add`, its tuple of lefts
+        self._rows = 0
+        self._width = 0  # elements per row of a right and its lefts, from the first `add` of a block
+        self._products = [0] * lefts  # 0, not 0.0: adding it keeps an integer accumulator's dtype
+        self._column_sum = 0
+        self._sums_columns = column_sum
+
+    def add(self, right, *lefts):
+        if not self._rights:
+            self._width = max(1, right.shape[1] + sum(left.shape[1] for left in lefts))
+        self._rights.append(right)
+        self._lefts.append(lefts)
+        self._rows += len(right)
+        if self._rows * self._width >= self.BLOCK:
+            self._stack()
+        return self
+
+    def product(self, k: int, zeros_like=None):
+        """The sum of `left.T @ right` for the `k`-th left; 0 when nothing was added.
+        With `zeros_like`: that sum added to `zeros_like_input(zeros_like)`."""
+        self._stack()
+        return self._products[k] if zeros_like is None else _added_to_zeros(self._products[k], zeros_like)
+
+    def column_sum(self, zeros_like=None):
+        """The sum of `right.sum(axis=0)`; 0 when nothing was added. `zeros_like`: as in `product`."""
+        self._stack()
+        return self._column_sum if zeros_like is None else _added_to_zeros(self._column_sum, zeros_like)
+
+    def _stack(self) -> None:
+        if not self._rights:
+            return
+        per_left = list(zip(*self._lefts))  # per left, the matrices of every `add`
+        try:
+            parts = self._stacked_parts(per_left)
+        except ValueError:  # rows of different widths (each broadcast into the accumulator): term by term
+            parts = self._term_by_term_parts(per_left)
+        for k, part in enumerate(parts[:len(self._products)]):
+            self._products[k] = self._products[k] + part
+        if self._sums_columns:
+            self._column_sum = self._column_sum + parts[-1]
+        self._rights.clear()
+        self._lefts.clear()
+        self._rows = 0
+
+    def _stacked_parts(self, per_left) -> list:
+        def stacked(arrays):
+            return arrays[0] if len(arrays) == 1 else np.concatenate(arrays)
+
+        right = stacked(self._rights)
+        parts = [stacked(lefts).T @ right for lefts in per_left]
+        return parts + [right.sum(axis=0)] if self._sums_columns else parts
+
+    def _term_by_term_parts(self, per_left) -> list:
+        parts = [sum(left.T @ right for left, right in zip(lefts, self._rights)) for lefts in per_left]
+        return parts + [sum(right.sum(axis=0) for right in self._rights)] if self._sums_columns else parts
+
+
+def _added_to_zeros(total, like):
+    """`zeros_like_input(like) + total`, without making the zeros when `total` is an
+    array of that shape already."""
+    if isinstance(total, np.ndarray) and isinstance(like, np.ndarray) and total.shape == like.shape:
+        dtype = np.result_type(like, 1.0, total)
+        return total if total.dtype == dtype else total.astype(dtype)
+    return zeros_like_input(like) + total
