@@ -414,7 +414,7 @@ def _getitem(avs, operands, kwargs):
         return x.get(key.value)
     if not isinstance(x, Array) or x.dims is None:
         return None
-    if isinstance(index, Scalar) and index.kind == "int":
+    if isinstance(index, Scalar) and index.kind == "int" or index == SLICE:
         items = (index,)
     elif isinstance(key, Const) and key.name is None:
         items = key.value if isinstance(key.value, tuple) else (key.value,)
@@ -428,10 +428,10 @@ def _getitem(avs, operands, kwargs):
             axis += 1
         elif item is None:
             dims.append(ONE)
-        elif isinstance(item, slice):
+        elif isinstance(item, slice) or item == SLICE:
             if axis >= len(x.dims):
                 return None
-            full = item == slice(None)
+            full = item == slice(None)  # a slice made at run time (`SLICE`) keeps the axis, of unknown size
             dims.append(x.dims[axis] if full else None)
             axis += 1
         else:
@@ -513,6 +513,13 @@ def _range(avs, operands, kwargs):
     return "range"
 
 
+SLICE = "slice"  # the abstract value of `slice(a, b)`, made at run time: `x[a:b]` with a or b not constants
+
+
+def _slice(avs, operands, kwargs):
+    return SLICE
+
+
 def _update(avs, operands, kwargs):
     return avs[0] if avs else None
 
@@ -532,7 +539,7 @@ _SPECIAL = {
     np.zeros_like: _like, np.ones_like: _like, np.empty_like: _like,
     np.shape: _shape, np.broadcast_to: _broadcast_to, builtins.len: _int, np.ndim: _int, np.size: _int, builtins.int: _int,
     builtins.float: _float, runtime.make_tuple: _tuple, runtime.make_list: _list, runtime.make_dict: _dict,
-    builtins.range: _range, runtime.setitem: _update, runtime.add_at: _update,
+    builtins.range: _range, builtins.slice: _slice, runtime.setitem: _update, runtime.add_at: _update,
     runtime.zeros_like_input: _zeros_like_input,
 }
 

@@ -200,7 +200,7 @@ class _Context:
         av = abstract.value_of(self.types, like)
         if isinstance(av, abstract.Array) and not same:
             av = abstract.Array(av.dims, None)
-        if av is not None and av != "range":
+        if av is not None and av not in ("range", abstract.SLICE):
             self.types[new] = av
         return new
 

@@ -1,0 +1,163 @@
+"""Sums of products a loop accumulates (`batching`, `runtime.RowTerms`): the gradients
+match finite differences however the rows fall into blocks, and the generated code
+collects them only where the algebra is exact."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import adcompiler as ad
+from adcompiler.runtime import RowTerms
+
+from .helpers import function_from_source
+
+RNN = function_from_source("""
+def rnn(Wx, Wh, b, xs):
+    h = np.zeros((xs.shape[1], Wh.shape[0]))
+    for t in range(xs.shape[0]):
+        h = np.tanh(xs[t] @ Wx + h @ Wh + b)
+    return np.sum(h ** 2)
+""")
+
+MINIBATCHES = function_from_source("""
+def minibatches(W, b, X, Y):
+    loss = 0.0
+    for start in range(0, X.shape[0], 4):
+        z = np.tanh(X[start:start + 4] @ W + b)
+        loss = loss + np.sum((z - Y[start:start + 4]) ** 2)
+    return loss
+""")
+
+
+def rnn_inputs(rng, steps=6, batch=3, n_in=2, hidden=4):
+    return (rng.standard_normal((n_in, hidden)), 0.5 * rng.standard_normal((hidden, hidden)),
+            rng.standard_normal(hidden), rng.standard_normal((steps, batch, n_in)))
+
+
+@pytest.fixture(params=[1 << 30, 40, 1], ids=["one block", "some blocks", "a block per add"])
+def block(request, monkeypatch):
+    monkeypatch.setattr(RowTerms, "BLOCK", request.param)
+    return request.param
+
+
+def test_rnn_weight_gradients_are_collected_after_the_loop(block):
+    args = rnn_inputs(np.random.default_rng(0))
+    g = ad.grad(RNN, wrt=(0, 1, 2))
+    g(*args)
+    assert "RowTerms(lefts=2, column_sum=True)" in g.source
+    loop = g.source.split("reversed(_tape):")[1].split("\n    Wx_bar")[0]
+    assert ".add(" in loop and "Wh_bar" not in loop and "b_bar" not in loop
+    ad.check_grads(RNN, *args, wrt=(0, 1, 2))
+
+
+def test_minibatches_of_unequal_rows(block):
+    rng = np.random.default_rng(1)
+    args = (rng.standard_normal((3, 2)), rng.standard_normal(2), rng.standard_normal((10, 3)),
+            rng.standard_normal((10, 2)))  # batches of 4, 4 and 2 rows
+    g = ad.grad(MINIBATCHES, wrt=(0, 1))
+    g(*args)
+    assert "RowTerms(" in g.source
+    ad.check_grads(MINIBATCHES, *args, wrt=(0, 1))
+
+
+def test_a_loop_that_runs_no_iteration_gives_zero_gradients_of_the_right_type():
+    rng = np.random.default_rng(2)
+    W, b = rng.standard_normal((3, 2)).astype(np.float32), rng.standard_normal(2)
+    X, Y = np.zeros((0, 3)), np.zeros((0, 2))
+    g = ad.grad(MINIBATCHES, wrt=(0, 1))
+    gW, gb = g(W, b, X, Y)
+    assert "RowTerms(" in g.source
+    assert gW.shape == W.shape and gW.dtype == np.float32 and not gW.any()
+    assert gb.shape == b.shape and gb.dtype == np.float64 and not gb.any()
+
+
+def test_float32_gradients_keep_their_dtype_and_values():
+    args = tuple(a.astype(np.float32) for a in rnn_inputs(np.random.default_rng(3)))
+    got = ad.grad(RNN, wrt=(0, 1, 2))(*args)
+    expected = ad.grad(RNN, wrt=(0, 1, 2))(*(a.astype(np.float64) for a in args))
+    for x, y in zip(got, expected):
+        assert x.dtype == np.float32
+        np.testing.assert_allclose(x, y, rtol=1e-4, atol=1e-5)
+
+
+def test_an_accumulation_in_the_users_loop_is_collected_too(block):
+    f = function_from_source("""
+    def gram(A, B, C):
+        acc = np.zeros((A.shape[2], B.shape[2]))
+        for i in range(A.shape[0]):
+            acc = acc + A[i].T @ np.sin(B[i])
+        return np.sum(acc * C)
+    """)
+    rng = np.random.default_rng(4)
+    args = rng.standard_normal((5, 3, 2)), rng.standard_normal((5, 3, 4)), rng.standard_normal((2, 4))
+    g = ad.value_and_grad(f, wrt=(0, 1, 2))
+    value, _ = g(*args)
+    assert "RowTerms(" in g.source
+    assert value == pytest.approx(f(*args), rel=1e-12)
+    ad.check_grads(f, *args, wrt=(0, 1, 2))
+
+
+def test_an_accumulator_read_inside_the_loop_is_left_as_it_is():
+    f = function_from_source("""
+    def read_inside(A, B):
+        acc = np.zeros((A.shape[2], B.shape[2]))
+        total = 0.0
+        for i in range(A.shape[0]):
+            acc = acc + A[i].T @ B[i]
+            total = total + np.sum(acc ** 2)
+        return total
+    """)
+    rng = np.random.default_rng(5)
+    args = rng.standard_normal((4, 3, 2)), rng.standard_normal((4, 3, 2))
+    g = ad.value_and_grad(f, wrt=(0, 1))
+    value, _ = g(*args)
+    assert value == pytest.approx(f(*args), rel=1e-12)
+    ad.check_grads(f, *args, wrt=(0, 1))
+
+
+def test_vectors_are_not_collected():
+    f = function_from_source("""
+    def outer_sum(a, B):
+        acc = 0.0
+        for i in range(B.shape[0]):
+            acc = acc + np.sum(np.tanh(B[i] * a))
+        return acc
+    """)
+    rng = np.random.default_rng(6)
+    args = rng.standard_normal(3), rng.standard_normal((4, 3))
+    g = ad.grad(f, wrt=(0, 1))
+    g(*args)
+    assert "RowTerms" not in g.source
+    ad.check_grads(f, *args, wrt=(0, 1))
+
+
+def test_row_terms_match_the_terms_one_by_one(block):
+    rng = np.random.default_rng(7)
+    terms = RowTerms(lefts=2, column_sum=True)
+    rights = [rng.standard_normal((rows, 3)) for rows in (2, 5, 1, 4)]
+    lefts = [(rng.standard_normal((len(r), 2)), rng.standard_normal((len(r), 4))) for r in rights]
+    for right, pair in zip(rights, lefts):
+        assert terms.add(right, *pair) is terms
+    np.testing.assert_allclose(terms.product(0), sum(a.T @ r for (a, _), r in zip(lefts, rights)))
+    np.testing.assert_allclose(terms.product(1), sum(c.T @ r for (_, c), r in zip(lefts, rights)))
+    np.testing.assert_allclose(terms.column_sum(), sum(r.sum(axis=0) for r in rights))
+
+
+def test_row_terms_of_different_widths_broadcast_as_the_terms_would():
+    rng = np.random.default_rng(8)
+    terms = RowTerms(lefts=1, column_sum=True)
+    pairs = [(rng.standard_normal((2, 3)), rng.standard_normal((2, 1))), (rng.standard_normal((2, 3)),
+                                                                         rng.standard_normal((2, 4)))]
+    for right, left in pairs:
+        terms.add(right, left)
+    np.testing.assert_allclose(terms.product(0), pairs[0][1].T @ pairs[0][0] + pairs[1][1].T @ pairs[1][0])
+
+
+def test_empty_row_terms():
+    terms = RowTerms(lefts=1, column_sum=True)
+    assert terms.product(0) == 0 and terms.column_sum() == 0
+    zeros = terms.product(0, zeros_like=np.ones((2, 3), np.float32))
+    assert zeros.shape == (2, 3) and zeros.dtype == np.float32 and not zeros.any()
+    total = RowTerms(lefts=1, column_sum=False).add(np.ones((2, 3), np.float32), np.ones((2, 2), np.float32))
+    promoted = total.product(0, zeros_like=np.ones((2, 3)))
+    assert promoted.dtype == np.float64 and np.all(promoted == 2.0)
