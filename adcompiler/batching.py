@@ -43,16 +43,22 @@ class _Term:
 def batch_accumulations(fn: Function, types: dict) -> Function:
     if not types:
         return fn
-    body = _region(fn.body, types)
-    return fn if body is fn.body else dataclasses.replace(fn, body=body)
+    starts = []  # per op of the body, where its replacement starts
+    body = _region(fn.body, types, starts)
+    if body is fn.body:
+        return fn
+    backward_at = fn.backward_at if fn.backward_at is None else (starts + [len(body.ops)])[fn.backward_at]
+    return dataclasses.replace(fn, body=body, backward_at=backward_at)
 
 
-def _region(region: Region, types: dict) -> Region:
+def _region(region: Region, types: dict, starts=None) -> Region:
     ops, changed, renamed = [], False, {}
     counts = uses(region)
     zero_starts = {op.results[0]: op.args[0] for op in region.ops
                    if isinstance(op, Call) and op.fn is runtime.zeros_like_input and counts.get(op.results[0]) == 1}
     for op in region.ops:
+        if starts is not None:
+            starts.append(len(ops))
         if isinstance(op, Call):
             ops.append(op)
             continue

@@ -28,7 +28,7 @@ from . import runtime
 from .aliasing import UPDATES, in_place_updates
 from .emit_expr import Expressions
 from .errors import InternalError
-from .ir import Call, Const, For, Function, If, Region, Value, defined_in
+from .ir import Call, Const, For, Function, If, Region, Value, defined_in, uses
 from .naming import Namer
 
 INF = float("inf")
@@ -104,6 +104,7 @@ class _Emitter:
             return self._done()
         self.lines.append("    # forward pass")
         self._ops(forward.ops, scope, 1, comments=False, offset=0)
+        self._release(backward, scope)
         if self.layout == "closure":  # the pullback must not rebind a name it reads from the forward pass
             scope.frozen = set(scope.holder) | set(self.namer.names.values())
         seed = self._name(fn.seed, scope, self.backward_at, strict=False)
@@ -119,6 +120,15 @@ class _Emitter:
         self.lines += [f"        return {self._list(fn.returns[1:])}", "",
                        f"    return {self._list(fn.returns[:1])}, {pullback}"]
         return self._done()
+
+    def _release(self, backward: Region, scope: _Scope) -> None:
+        """`del` the arrays made for the forward sweep alone (`Function.released`): their
+        memory is free again before the backward pass."""
+        read = uses(backward)
+        names = [self.namer.names[v] for v in self.fn.released
+                 if v not in read and v in self.namer.names and scope.holder.get(self.namer.names[v]) is v]
+        if names:
+            self.lines.append(f"    del {', '.join(names)}  # read by the forward pass alone")
 
     def line(self, text: str) -> None:
         """Add a statement line, after the comment waiting for it."""

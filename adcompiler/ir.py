@@ -162,6 +162,7 @@ class Function:
     loc: Location | None = None
     seed: Value | None = None
     backward_at: int | None = None
+    released: tuple[Value, ...] = ()  # forward values that generated code deletes before the backward pass
 
     @property
     def returns(self) -> tuple[Operand, ...]:

@@ -22,6 +22,7 @@ from .batching import batch_accumulations
 from .compile import load
 from .emit import emit
 from .forward import forward_gradient
+from .hoisting import hoist_indexed_products
 from .errors import WrtError
 from .fence import fence
 from .lower import lower
@@ -114,7 +115,7 @@ def _compile_gradient(fn, request: Request, layout: str, dump=None, signature=No
     show("reverse", adjoint)
     adjoint = eliminate_dead_code(measure_earliest(adjoint))
     adjoint = verify(fold_renames(drop_needless_conversions(adjoint, types), front.names, types))
-    adjoint = verify(eliminate_dead_code(batch_accumulations(adjoint, types)))
+    adjoint = verify(eliminate_dead_code(batch_accumulations(hoist_indexed_products(adjoint, types), types)))
     show("optimize", adjoint)
     emitted = emit(adjoint, layout, front.names, types)
     show("emit", emitted.source)

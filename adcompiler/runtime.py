@@ -325,32 +325,32 @@ class RowTerms:
         return self._column_sum if zeros_like is None else _added_to_zeros(self._column_sum, zeros_like)
 
     def _stack(self) -> None:
-        if not self._rights:
+        rights = self._rights
+        if not rights:
             return
         per_left = list(zip(*self._lefts))  # per left, the matrices of every `add`
-        try:
-            parts = self._stacked_parts(per_left)
-        except ValueError:  # rows of different widths (each broadcast into the accumulator): term by term
-            parts = self._term_by_term_parts(per_left)
+        self._lefts.clear()
+        if _one_width(rights) and all(map(_one_width, per_left)):
+            right = rights[0] if len(rights) == 1 else np.concatenate(rights)
+            rights.clear()  # the rows are in `right` now: let go of the matrices nothing else holds
+            parts = [(lefts[0] if len(lefts) == 1 else np.concatenate(lefts)).T @ right for lefts in per_left]
+            if self._sums_columns:
+                parts.append(right.sum(axis=0))
+        else:  # rows of different widths (each broadcast into the accumulator): term by term
+            parts = [sum(left.T @ r for left, r in zip(lefts, rights)) for lefts in per_left]
+            if self._sums_columns:
+                parts.append(sum(r.sum(axis=0) for r in rights))
+            rights.clear()
         for k, part in enumerate(parts[:len(self._products)]):
             self._products[k] = self._products[k] + part
         if self._sums_columns:
             self._column_sum = self._column_sum + parts[-1]
-        self._rights.clear()
-        self._lefts.clear()
         self._rows = 0
 
-    def _stacked_parts(self, per_left) -> list:
-        def stacked(arrays):
-            return arrays[0] if len(arrays) == 1 else np.concatenate(arrays)
 
-        right = stacked(self._rights)
-        parts = [stacked(lefts).T @ right for lefts in per_left]
-        return parts + [right.sum(axis=0)] if self._sums_columns else parts
-
-    def _term_by_term_parts(self, per_left) -> list:
-        parts = [sum(left.T @ right for left, right in zip(lefts, self._rights)) for lefts in per_left]
-        return parts + [sum(right.sum(axis=0) for right in self._rights)] if self._sums_columns else parts
+def _one_width(matrices) -> bool:
+    first = matrices[0].shape[1:]
+    return all(m.shape[1:] == first for m in matrices)
 
 
 def _added_to_zeros(total, like):

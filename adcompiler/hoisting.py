@@ -1,0 +1,147 @@
+"""Products with the loop's slice of an array, formed for every slice before the loop.
+
+In `for t in range(xs.shape[0]): ... xs[t] @ Wx ...`, with `xs` and `Wx` defined
+before the loop, every iteration multiplies one slice of `xs` by the same matrix:
+`xs @ Wx` forms them all in one NumPy call (`np.matmul` maps over leading axes), and
+the loop reads its slice, `xs_matmul_Wx[t]`. The loop visits every slice exactly once,
+so nothing is computed that the loop would not have; one product replaces many small
+ones, each of which costs more in calling than in arithmetic.
+
+`hoist_indexed_products` does this in the generated function after the reverse pass,
+where it speeds up the forward sweep and leaves the adjoints as they were. It applies
+only where the algebra is exact: the loop runs over `range(X.shape[0])` or
+`range(len(X))` without `break`, the product is `X[t] @ W` with `W` of at most two
+dimensions, or `W @ X[t]` with `X[t]` a matrix (ranks known from the signature).
+"""
+from __future__ import annotations
+
+import builtins
+import dataclasses
+import operator
+
+import numpy as np
+
+from . import abstract
+from .ir import Call, Const, For, Function, Region, Value, defined_in
+
+_MATMUL = (operator.matmul, np.matmul)
+
+
+def hoist_indexed_products(fn: Function, types: dict) -> Function:
+    """`fn` with the products hoisted; those of its top-level loops are `released`: the
+    generated code deletes them before the backward pass, which does not read them."""
+    if not types:
+        return fn
+    starts = []  # per op of the body, where its replacement starts
+    made = []
+    body = _region(fn.body, types, starts, made)
+    if body is fn.body:
+        return fn
+    backward_at = fn.backward_at if fn.backward_at is None else (starts + [len(body.ops)])[fn.backward_at]
+    return dataclasses.replace(fn, body=body, backward_at=backward_at, released=fn.released + tuple(made))
+
+
+def _region(region: Region, types: dict, starts=None, made=None) -> Region:
+    producers = {op.results[0]: op for op in region.ops if isinstance(op, Call)}
+    ops, changed = [], False
+    for op in region.ops:
+        if starts is not None:
+            starts.append(len(ops))
+        if isinstance(op, Call):
+            ops.append(op)
+            continue
+        inner = [_region(r, types) for r in op.regions]
+        if any(a is not b for a, b in zip(inner, op.regions)):
+            op, changed = _with_regions(op, inner), True
+        if isinstance(op, For):
+            hoisted, op = _hoisted(op, producers, types)
+            if hoisted:
+                ops += hoisted
+                changed = True
+                if made is not None:
+                    made += [h.results[0] for h in hoisted]
+        ops.append(op)
+    return dataclasses.replace(region, ops=tuple(ops)) if changed else region
+
+
+def _with_regions(op, regions):
+    if isinstance(op, For):
+        return dataclasses.replace(op, body=regions[0])
+    if hasattr(op, "then"):
+        return dataclasses.replace(op, then=regions[0], orelse=regions[1])
+    return dataclasses.replace(op, cond=regions[0], body=regions[1])
+
+
+def _hoisted(loop: For, producers: dict, types: dict):
+    """The products to form before `loop`, and the loop reading their slices."""
+    stacked = _array_iterated(loop, producers)
+    if stacked is None:
+        return [], loop
+    t = loop.targets[0]
+    body = loop.body
+    inside = defined_in(body)
+    slices = {op.results[0] for op in body.ops if isinstance(op, Call) and op.fn is operator.getitem
+              and op.args == (stacked, t)}
+    before, ops = [], []
+    for op in body.ops:
+        whole = _whole_product(op, slices, stacked, inside, types)
+        if whole is None:
+            ops.append(op)
+            continue
+        a, b = whole
+        product = Value(f"{_hint(a)}_matmul_{_hint(b)}", op.loc)
+        before.append(Call((product,), op.fn, (a, b), (), op.loc))
+        ops.append(Call(op.results, operator.getitem, (product, t), (), op.loc))
+        result_type = abstract.value_of(types, op.results[0])
+        if isinstance(result_type, abstract.Array) and result_type.dims is not None:
+            types[product] = abstract.Array((None,) + result_type.dims, result_type.dtype)
+    if not before:
+        return [], loop
+    return before, dataclasses.replace(loop, body=dataclasses.replace(body, ops=tuple(ops)))
+
+
+def _array_iterated(loop: For, producers: dict):
+    """`X` when `loop` runs `for t in range(X.shape[0])` (or `range(len(X))`), else None."""
+    if loop.stop or loop.ntargets != 1:
+        return None
+    rng = producers.get(loop.iterable)
+    if not (isinstance(rng, Call) and rng.fn is builtins.range and len(rng.args) == 1 and not rng.kwargs):
+        return None
+    size = producers.get(rng.args[0])
+    if isinstance(size, Call) and size.fn is builtins.len and len(size.args) == 1:
+        return size.args[0] if isinstance(size.args[0], Value) else None
+    if not (isinstance(size, Call) and size.fn is operator.getitem and _is_zero(size.args[1])):
+        return None
+    shape = producers.get(size.args[0])
+    if isinstance(shape, Call) and shape.fn is np.shape and len(shape.args) == 1 and isinstance(shape.args[0], Value):
+        return shape.args[0]
+    return None
+
+
+def _whole_product(op, slices: set, stacked: Value, inside: set, types: dict):
+    """(a, b) such that `op`'s result is `(a @ b)[t]`, or None."""
+    if not (isinstance(op, Call) and op.fn in _MATMUL and len(op.args) == 2 and not op.kwargs):
+        return None
+    x, w = op.args
+    if x in slices and _invariant(w, inside) and _rank(w, types) in (1, 2) and _rank(x, types) is not None:
+        return stacked, w  # X[t] @ W: `matmul` maps W over X's leading axis
+    if w in slices and _invariant(x, inside) and _rank(x, types) in (1, 2) and _rank(w, types) == 2:
+        return x, stacked  # W @ X[t], X[t] a matrix: the same, on the other side
+    return None
+
+
+def _invariant(x, inside: set) -> bool:
+    return isinstance(x, Value) and x not in inside
+
+
+def _rank(x, types: dict):
+    av = abstract.value_of(types, x)
+    return av.ndim if isinstance(av, abstract.Array) else None
+
+
+def _hint(x) -> str:
+    return x.hint if isinstance(x, Value) else "c"
+
+
+def _is_zero(x) -> bool:
+    return isinstance(x, Const) and type(x.value) is int and x.value == 0

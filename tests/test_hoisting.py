@@ -1,0 +1,115 @@
+"""Products with the loop's slice of an array, formed before the loop (`hoisting`): only
+where the algebra is exact, with gradients that match finite differences."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import adcompiler as ad
+
+from .helpers import function_from_source
+
+R = np.random.default_rng(0)
+
+
+def compiled(fn, args, wrt):
+    g = ad.value_and_grad(fn, wrt=wrt)
+    value, _ = g(*args)
+    assert value == pytest.approx(fn(*args), rel=1e-12)
+    ad.check_grads(fn, *args, wrt=wrt)
+    return g.source
+
+
+HOISTED = [
+    ("""
+    def slices_times_matrix(W, xs):
+        h = np.zeros((xs.shape[1], W.shape[1]))
+        for t in range(xs.shape[0]):
+            h = np.tanh(xs[t] @ W + h)
+        return np.sum(h ** 2)
+    """, (R.standard_normal((2, 3)), R.standard_normal((4, 5, 2))), "xs_matmul_W = xs @ W"),
+    ("""
+    def rows_times_matrix(W, X):
+        total = 0.0
+        for i in range(len(X)):
+            total = total + np.sum(np.sin(X[i] @ W))
+        return total
+    """, (R.standard_normal((3, 2)), R.standard_normal((4, 3))), "X_matmul_W = X @ W"),
+    ("""
+    def matrix_times_slices(W, xs):
+        total = 0.0
+        for t in range(xs.shape[0]):
+            total = total + np.sum(np.cos(W @ xs[t]))
+        return total
+    """, (R.standard_normal((3, 2)), R.standard_normal((4, 2, 5))), "W_matmul_xs = W @ xs"),
+]
+
+
+@pytest.mark.parametrize("text, args, line", HOISTED, ids=[h[0].split("def ")[1].split("(")[0] for h in HOISTED])
+def test_products_with_every_slice_are_formed_before_the_loop(text, args, line):
+    fn = function_from_source(text)
+    source = compiled(fn, args, (0, 1))
+    forward = source.split("# backward pass")[0]
+    assert line in forward.split("for ")[0]
+    name = line.split(" = ")[0]
+    assert f"del {name}" in forward
+
+
+KEPT = [
+    ("""
+    def matrix_times_vectors(W, X):
+        total = 0.0
+        for i in range(X.shape[0]):
+            total = total + np.sum(np.sin(W @ X[i]))
+        return total
+    """, (R.standard_normal((3, 2)), R.standard_normal((4, 2)))),  # W @ X would multiply the wrong axis
+    ("""
+    def stops_early(W, X):
+        total = 0.0
+        for i in range(X.shape[0]):
+            total = total + np.sum(np.sin(X[i] @ W))
+            if total > 1.0:
+                break
+        return total
+    """, (R.standard_normal((3, 2)), R.standard_normal((6, 3)))),
+    ("""
+    def fewer_iterations(W, X):
+        total = 0.0
+        for i in range(2):
+            total = total + np.sum(np.sin(X[i] @ W))
+        return total
+    """, (R.standard_normal((3, 2)), R.standard_normal((5, 3)))),
+    ("""
+    def matrix_made_in_the_loop(W, X):
+        total = 0.0
+        for i in range(X.shape[0]):
+            V = W * (i + 1.0)
+            total = total + np.sum(np.sin(X[i] @ V))
+        return total
+    """, (R.standard_normal((3, 2)), R.standard_normal((4, 3)))),
+    ("""
+    def stacked_matrices(W, X):
+        total = 0.0
+        for i in range(X.shape[0]):
+            total = total + np.sum(np.sin(X[i] @ W))
+        return total
+    """, (R.standard_normal((4, 3, 2)), R.standard_normal((4, 5, 3)))),  # W's own stack would pair with X's
+]
+
+
+@pytest.mark.parametrize("text, args", KEPT, ids=[k[0].split("def ")[1].split("(")[0] for k in KEPT])
+def test_products_are_left_in_the_loop_where_hoisting_would_change_them(text, args):
+    fn = function_from_source(text)
+    source = compiled(fn, args, (0, 1))
+    assert "del " not in source
+    assert "_matmul_" not in source.split("for ")[0]
+
+
+def test_the_pullback_of_a_vjp_reads_no_released_array():
+    fn = function_from_source(HOISTED[0][0])
+    W, xs = HOISTED[0][1]
+    value, pullback = ad.vjp(fn, wrt=(0, 1))(W, xs)
+    got = pullback(1.0)
+    expected = ad.grad(fn, wrt=(0, 1))(W, xs)
+    for a, b in zip(got, expected):
+        np.testing.assert_allclose(a, b, rtol=1e-12)
