@@ -19,8 +19,9 @@ import operator
 
 from . import abstract, runtime
 from .errors import MissingRuleError
-from .ir import Call, Const, For, Function, If, Region, Value
+from .ir import Call, Const, For, Function, If, Region, Value, free_values
 from .naming import describe
+from .reverse import is_square
 from .rules import is_nondiff, rule_for
 from .tracing import Recorder, Symbol, as_operand, recordable
 
@@ -109,10 +110,13 @@ class _Forward:
                                    "Register one with `@adcompiler.adjoint(fn, jvp=...)`.")
         params = {k: v.value for k, v in op.kwargs}
         total, recorded = None, len(out)
-        for i in active:
+        square = is_square(op)
+        for i in active[:1] if square else active:
             with Recorder(op.loc, self.types) as recorder:
                 contribution = rule.jvps[i](self.symbol(self.tangents[op.args[i]]), self.symbol(result),
                                             *map(self.symbol, op.args), **params)
+                if square:  # `x * x`: both factors' terms at once
+                    contribution = contribution * 2
                 if rule.unbroadcast and self._may_broadcast(op.args[i], result):
                     contribution = _spread_tangent(contribution, self.symbol(result))
                 contribution = as_operand(contribution)
@@ -177,9 +181,12 @@ class _Forward:
         order = sorted(with_tangent)
         self.tangents = dict(outer)
         params_dot = [Value(f"{carried[j].hint}_dot", op.loc) for j in order]
-        self.tangents.update(zip((carried[j] for j in order), params_dot))
-        ops = self.region_ops(op.body.ops)
-        yields_dot = [self.tangent_or_zeros(op.body.yields[j], ops, op.loc) for j in order]
+        if self._one_scalar_source(op, [carried[j] for j in order], outer):
+            ops, yields_dot = self._scaled_body(op, carried[order[0]], params_dot[0], order[0])
+        else:
+            self.tangents.update(zip((carried[j] for j in order), params_dot))
+            ops = self.region_ops(op.body.ops)
+            yields_dot = [self.tangent_or_zeros(op.body.yields[j], ops, op.loc) for j in order]
         self.tangents = outer
         pre: list = []
         inits_dot = [self.tangent_or_zeros(op.inits[j], pre, op.loc) for j in order]
@@ -195,6 +202,43 @@ class _Forward:
                                      cond.ops, cond.yields)
         self.tangents.update(zip((op.results[j] for j in order), results_dot))
         return pre, dataclasses.replace(op, **changes)
+
+
+    def _one_scalar_source(self, op, carried_with_tangent, outer) -> bool:
+        """Whether every tangent in the loop's body is a multiple of one number: the loop
+        carries the tangent of one Python float, and reads no other tangent."""
+        if len(carried_with_tangent) != 1:
+            return False
+        if not isinstance(abstract.value_of(self.types, carried_with_tangent[0]), abstract.Scalar):
+            return False
+        regions = op.regions
+        return not any(outer.get(v) is not None for r in regions for v in free_values(r))
+
+    def _scaled_body(self, op, param, param_dot, k):
+        """The body, with the tangents of one carried number `param` written as multiples
+        of its tangent: each value's derivative with respect to `param` (seeded with the
+        literal 1.0, so that rules fold their products), and one product with `param_dot`
+        for the next tangent, the arithmetic one writes by hand. The op computing the
+        next `param` goes last, so that it can overwrite `param` in place."""
+        self.tangents[param] = Const(1.0)
+        ops = self.region_ops(op.body.ops)
+        derivative = self.tangent_or_zeros(op.body.yields[k], ops, op.loc)
+        loc = next((o.loc for o in reversed(ops) if derivative in o.results), op.loc)  # the line it belongs to
+        with Recorder(loc, self.types) as recorder:
+            next_dot = as_operand(self.symbol(param_dot) * self.symbol(derivative))
+        ops += recorder.ops
+        return _sunk(ops, op.body.yields[k]), [next_dot]
+
+
+def _sunk(ops: list, value) -> list:
+    """`ops` with the op defining `value` moved to the end, when no later op reads it."""
+    at = next((i for i, o in enumerate(ops) if value in o.results), None)
+    if at is None or not isinstance(ops[at], Call):
+        return ops
+    later = ops[at + 1:]
+    if any(value in o.operands for o in later) or any(value in free_values(r) for o in later for r in o.regions):
+        return ops
+    return ops[:at] + later + [ops[at]]
 
 
 def forward_gradient(fn: Function, wrt: int, name: str, types: dict, with_value: bool,

@@ -6,8 +6,9 @@ the reverse pass relies on it to drop forward values the gradient does not need.
 from __future__ import annotations
 
 import dataclasses
+import operator
 
-from .ir import Call, For, Function, If, Region, Value, While
+from .ir import Call, For, Function, If, Region, Value, While, substitute
 
 
 def eliminate_dead_code(fn: Function) -> Function:
@@ -170,3 +171,63 @@ def _with_regions(op, regions):
     if isinstance(op, For):
         return dataclasses.replace(op, body=regions[0])
     return dataclasses.replace(op, cond=regions[0], body=regions[1])
+
+
+def eliminate_common_subexpressions(fn: Function) -> Function:
+    """An arithmetic op that repeats an earlier one, on the same operands, in the same
+    region or an enclosing one, reads the earlier result instead: `-x` spelled twice
+    (once by the user, once by a derivative rule) is computed once. Only ops known to be
+    pure and to return a new value qualify: operators, ufuncs, `math` functions."""
+    mapping: dict = {}
+    starts: list = []
+    body = _without_repeats(fn.body, {}, mapping, starts)
+    if not mapping:
+        return fn
+    backward_at = fn.backward_at if fn.backward_at is None else (starts + [len(body.ops)])[fn.backward_at]
+    return dataclasses.replace(fn, body=substitute(body, mapping), backward_at=backward_at)
+
+
+def _without_repeats(region: Region, seen: dict, mapping: dict, starts=None) -> Region:
+    seen = dict(seen)  # what this region computes stays in it
+    ops = []
+    for op in region.ops:
+        if starts is not None:
+            starts.append(len(ops))
+        if isinstance(op, Call):
+            key = _expression_key(op, mapping)
+            if key is not None and key in seen:
+                mapping[op.results[0]] = seen[key]
+                continue
+            if key is not None:
+                seen[key] = op.results[0]
+            ops.append(op)
+        else:
+            ops.append(_with_regions(op, [_without_repeats(r, seen, mapping) for r in op.regions]))
+    return dataclasses.replace(region, ops=tuple(ops))
+
+
+_OPERATORS = {operator.add, operator.sub, operator.mul, operator.truediv, operator.pow, operator.neg,
+              operator.pos, operator.matmul, operator.floordiv, operator.mod}
+
+
+def _expression_key(op: Call, mapping: dict):
+    """What identifies the op's result, or None if it must be computed where it is."""
+    import math
+
+    import numpy as np
+
+    fn = op.fn
+    pure = fn in _OPERATORS or isinstance(fn, np.ufunc) or getattr(fn, "__module__", None) == "math" and \
+        getattr(math, getattr(fn, "__name__", ""), None) is fn or fn is np.transpose
+    if not pure or op.kwargs or op.in_place or len(op.results) != 1:
+        return None
+    args = []
+    for a in op.args:
+        a = mapping.get(a, a)
+        if isinstance(a, Value):
+            args.append(a)
+        elif isinstance(a.value, (int, float, complex, bool, str, type(None))):
+            args.append((type(a.value), repr(a.value), a.name))  # repr: 0.0 and -0.0 differ
+        else:
+            return None
+    return (fn, tuple(args))

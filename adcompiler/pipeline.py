@@ -27,7 +27,8 @@ from .errors import WrtError
 from .fence import fence
 from .lower import lower
 from .normalize import normalize
-from .optimize import drop_needless_conversions, eliminate_dead_code, fold_renames, measure_earliest
+from .optimize import (drop_needless_conversions, eliminate_common_subexpressions, eliminate_dead_code, fold_renames,
+                       measure_earliest)
 from .reverse import Request, check, find_named, reverse
 from .source import Source, parse
 from .verify import verify
@@ -113,7 +114,7 @@ def _compile_gradient(fn, request: Request, layout: str, dump=None, signature=No
         adjoint = verify(reverse(front.primal, request, name, front.names, types, with_value, layout == "flat",
                                  finished))
     show("reverse", adjoint)
-    adjoint = eliminate_dead_code(measure_earliest(adjoint))
+    adjoint = eliminate_dead_code(eliminate_common_subexpressions(measure_earliest(adjoint)))
     adjoint = verify(fold_renames(drop_needless_conversions(adjoint, types), front.names, types))
     adjoint = verify(eliminate_dead_code(batch_accumulations(hoist_indexed_products(adjoint, types), types)))
     show("optimize", adjoint)

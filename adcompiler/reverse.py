@@ -301,11 +301,14 @@ class _Sweep:
             cotangent = symbol(g)
         if op.fn is runtime.setitem:
             active.reverse()  # read the value's cotangent before zeroing it in place (numpy_rules)
-        for i in active:
+        square = is_square(op)
+        for i in active[:1] if square else active:
             with Recorder(op.loc, self.context.types) as recorder, _located(op.loc):
                 contribution = rule.vjps[i](cotangent, symbol(result), *map(symbol, op.args), **params)
                 if contribution is None:  # the rule says: no cotangent for this argument
                     continue
+                if square:  # `x * x`: both factors' contributions at once
+                    contribution = contribution * 2
                 if isinstance(contribution, tracing.Spread):
                     contribution = self._spread(contribution.value, op.args[i])
                 else:
@@ -675,6 +678,12 @@ class _Sweep:
             self.adjoints[outer[k]] = result  # the loop started from the adjoint these had
         for j, result in zip(active, results):
             self.accumulate(op.inits[j], result, False, loc)  # an outer value may also be an initial value
+
+
+def is_square(op: Call) -> bool:
+    """Whether `op` is `x * x`: its two arguments' derivative terms are equal, and the
+    derivative rules are applied once, doubled."""
+    return op.fn is operator.mul and len(op.args) == 2 and isinstance(op.args[0], Value) and op.args[0] is op.args[1]
 
 
 @contextlib.contextmanager
