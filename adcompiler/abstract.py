@@ -227,10 +227,16 @@ def join(a, b):
         return a
     if isinstance(a, Array) and isinstance(b, Array) and a.ndim is not None and a.ndim == b.ndim:
         dims = tuple(x if x == y else None for x, y in zip(a.dims, b.dims))
-        return Array(dims, a.dtype if a.dtype == b.dtype else None)
+        return Array(dims, a.dtype if _same_dtype(a.dtype, b.dtype) else None)
     if isinstance(a, Scalar) and isinstance(b, Scalar):
         return Scalar("float") if "float" in (a.kind, b.kind) else Scalar("int")
     return None
+
+
+def _same_dtype(a, b) -> bool:
+    """Both known and equal. (`np.dtype("float64") == None` is True: NumPy reads None as
+    the default dtype, so unknown dtypes must be told apart with `is None`.)"""
+    return a is not None and b is not None and a == b
 
 
 # ---------------------------------------------------------------- transfer functions
@@ -302,7 +308,8 @@ def _broadcast(avs, bool_result: bool = False):
         dtype = np.dtype(bool)
     else:
         dtypes = [a.dtype for a in arrays]
-        dtype = None if None in dtypes else np.result_type(*dtypes, *[_python_type(a) for a in avs if isinstance(a, Scalar)])
+        dtype = None if any(d is None for d in dtypes) else \
+            np.result_type(*dtypes, *[_python_type(a) for a in avs if isinstance(a, Scalar)])
     return Array(tuple(dims), dtype)
 
 
@@ -358,7 +365,7 @@ def _matmul(avs, operands, kwargs):
         return None
     if not a.dims or not b.dims:
         return None
-    dtype = None if None in (a.dtype, b.dtype) else np.result_type(a.dtype, b.dtype)
+    dtype = None if a.dtype is None or b.dtype is None else np.result_type(a.dtype, b.dtype)
     if len(a.dims) == 1 and len(b.dims) == 1:
         return Array((), dtype)
     if len(b.dims) == 1:

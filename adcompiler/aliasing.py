@@ -33,7 +33,7 @@ from .ir import Call, Const, For, Function, If, Region, Value
 VIEWS = {
     operator.getitem, np.reshape, np.transpose, np.ravel, np.squeeze, np.expand_dims, np.broadcast_to,
     np.swapaxes, np.moveaxis, np.asarray, np.atleast_1d, np.atleast_2d, np.atleast_3d, np.diagonal,
-    np.real, runtime.rename, runtime.stop_gradient, runtime.unbroadcast,
+    np.real, runtime.rename, runtime.stop_gradient, runtime.unbroadcast, runtime.as_gradient, runtime.as_own_gradient,
 }
 UPDATES = (runtime.setitem, runtime.add_at, runtime.list_append, runtime.RowTerms.add)
 # updates that keep references to their other arguments: reading the container reads them
@@ -43,6 +43,7 @@ HOLDING = (runtime.list_append, runtime.RowTerms.add)
 METADATA_READS = {
     (np.shape, 0), (np.ndim, 0), (np.size, 0), (len, 0), (runtime.unbroadcast, 1),
     (runtime.getitem_adjoint, 1), (runtime.zeros_like_input, 0), (np.zeros_like, 0), (np.ones_like, 0),
+    (runtime.as_gradient, 1), (runtime.as_own_gradient, 1),
 }
 FRESH = {
     np.zeros, np.ones, np.empty, np.full, np.zeros_like, np.ones_like, np.empty_like, np.full_like,
@@ -369,8 +370,8 @@ def _carried(region: Region, found: dict) -> dict:
 def _owned_in(region: Region, owned: set) -> None:
     for op in region.ops:
         if isinstance(op, Call):
-            if is_fresh_call(op) or op.fn is runtime.rename and op.args[0] in owned:
-                owned.add(op.results[0])  # a rename is the same array under another name
+            if is_fresh_call(op) or op.fn in (runtime.rename, runtime.as_own_gradient) and op.args[0] in owned:
+                owned.add(op.results[0])  # the same array under another name (or a new one)
             continue
         for inner in op.regions:
             _owned_in(inner, owned)

@@ -133,6 +133,8 @@ class Expressions:
             return ast.Attribute(self.operand(args[0]), "T")
         if fn in (np.size, np.shape) and len(args) == 1 and isinstance(self.types.get(args[0]), Array):
             return ast.Attribute(self.operand(args[0]), fn.__name__)  # x.size: an attribute, not a call
+        if fn is np.mean and len(args) == 1 and not op.kwargs and _summed_exactly(self.types.get(args[0])):
+            return ast.Call(self.callee(runtime.mean), [self.operand(args[0])], [])
         if fn in _REDUCTION_METHODS and len(args) == 1 and isinstance(self.types.get(args[0]), Array):
             keywords = [ast.keyword(k, self.operand(v)) for k, v in op.kwargs]  # x.sum(axis=0): no Python wrapper
             return ast.Call(ast.Attribute(self.operand(args[0]), _REDUCTION_METHODS[fn]), [], keywords)
@@ -165,6 +167,12 @@ def dotted(path: str) -> ast.expr:
     for attr in rest:
         node = ast.Attribute(node, attr)
     return node
+
+
+def _summed_exactly(av) -> bool:
+    """Whether `np.mean` of such an array is its sum over its size: NumPy sums float16
+    and integers in a wider type, other floats in their own."""
+    return isinstance(av, Array) and av.dtype is not None and av.dtype.kind in "fc" and av.dtype.itemsize >= 4
 
 
 def _is_zero(x) -> bool:

@@ -80,12 +80,14 @@ def drop_needless_conversions(fn: Function, types: dict) -> Function:
             g, x = op.args
             have, want = abstract.value_of(types, g), abstract.value_of(types, x)
             if g in owned and isinstance(have, abstract.Array) and isinstance(want, abstract.Array) \
-                    and have.dims is not None and have.dims == want.dims and have.dtype == want.dtype \
-                    and want.dtype is not None:
-                mapping[op.results[0]] = g
-                continue
+                    and have.dims is not None and have.dims == want.dims:
+                if have.dtype is not None and want.dtype is not None and have.dtype == want.dtype:
+                    mapping[op.results[0]] = g
+                    continue
+                op = dataclasses.replace(op, fn=runtime.as_own_gradient)  # the dtype alone is unknown
+                types[op.results[0]] = want
         kept.append(op)
-    if not mapping:
+    if not mapping and all(a is b for a, b in zip(kept, fn.body.ops)):
         return fn
     body = substitute(dataclasses.replace(fn.body, ops=tuple(kept)), mapping)
     kept_ids = {id(op) for op in kept}

@@ -84,6 +84,21 @@ def as_gradient(g, like):
     return np.array(g) if isinstance(g, np.ndarray) else g
 
 
+def as_own_gradient(g, like):
+    """`as_gradient(g, like)` for a `g` that generated code made itself, in `like`'s shape:
+    only its dtype may need converting."""
+    if type(g) is np.ndarray and type(like) is np.ndarray:
+        return g if g.dtype == like.dtype else g.astype(like.dtype)
+    return as_gradient(g, like)
+
+
+def mean(x):
+    """`np.mean(x)` of an array of float32, float64 or complex numbers: its sum over its
+    size, the same number without the Python-level steps of `np.mean`, which take longer
+    than the arithmetic on small arrays."""
+    return x.sum() / x.size
+
+
 def softplus(x):
     """`np.logaddexp(0, x)` for arrays, about six times faster and equal to within an ulp:
     NumPy's `logaddexp` works element by element through scalar library calls, while

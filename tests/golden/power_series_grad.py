@@ -26,4 +26,6 @@ def power_series_grad(x, n):
         term_bar = unbroadcast(term_times_x_bar * x, shape_term_1)
         x_bar += unbroadcast(term_times_x_bar * term_1, x.shape)
         total_bar = total_bar_1
+    # def power_series(x, n):  (golden_functions.py:59)
+    x_bar = as_own_gradient(x_bar, x)
     return total, x_bar

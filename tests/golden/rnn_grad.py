@@ -28,4 +28,4 @@ def rnn_grad(W, U, x):
         add_into(x_bar, t, plus_W_matmul_h_t_bar @ U)
         W_bar += np.outer(plus_W_matmul_h_t_bar, h_t)
         add_into(h_bar, t, plus_W_matmul_h_t_bar @ W)
-    return (W_bar, U_bar, x_bar)
+    return (as_own_gradient(W_bar, W), as_own_gradient(U_bar, U), as_own_gradient(x_bar, x))
