@@ -109,3 +109,29 @@ def test_a_loop_carrying_two_tangents_keeps_tangents_whole():
         return x + y
     """)
     ad.check_grads(f, 0.7)
+
+
+@pytest.mark.parametrize("dtype, summed", [(np.float64, True), (np.float32, True), (np.float16, False)])
+def test_mean_of_floats_is_their_sum_over_their_size(dtype, summed):
+    f = function_from_source("""
+    def mean_square(x):
+        return np.mean(x ** 2)
+    """)
+    x = np.linspace(0.1, 2.0, 7).astype(dtype)
+    g = ad.value_and_grad(f)
+    value, grad = g(x)
+    assert value == f(x) and np.asarray(value).dtype == np.asarray(f(x)).dtype  # the same number, not just close
+    assert ("= mean(" in g.source) == summed
+    np.testing.assert_allclose(grad, 2 * x.astype(np.float64) / x.size, rtol=1e-3)
+    assert grad.dtype == dtype
+
+
+def test_a_gradient_of_unknown_dtype_is_converted_to_its_inputs():
+    f = function_from_source("""
+    def widened(x):
+        return np.sum(np.sin(x.astype(np.float64)) * 2.0)
+    """)
+    x = np.array([0.5, 1.0], dtype=np.float32)
+    grad = ad.grad(f)(x)
+    assert grad.dtype == np.float32
+    np.testing.assert_allclose(grad, 2 * np.cos(x.astype(np.float64)), rtol=1e-6)
