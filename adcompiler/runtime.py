@@ -305,7 +305,7 @@ class RowTerms:
     makes one per right-hand matrix of a loop (see `batching`).
     """
 
-    BLOCK = 16384  # elements held before stacking: enough for fast products, few for memory
+    BLOCK = 49152  # elements held before stacking: enough for fast products, few for memory
 
     __slots__ = ("_rights", "_lefts", "_rows", "_width", "_products", "_column_sum", "_sums_columns")
 

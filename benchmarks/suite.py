@@ -20,6 +20,7 @@ from benchmarks.workloads import BY_NAME, WORKLOADS
 SEED = 20240601
 COLUMNS = ("adcompiler", "ad_direct", "hand", "hand_np", "forward", "autograd", "jax_eager", "jax_jit", "torch")
 RATIOS = {"ad/hand": ("adcompiler", "hand"), "ad/fwd": ("adcompiler", "forward")}
+MEMORY = ("adcompiler", "hand")  # peak memory of one call, measured after the timings
 FULL = {"block_ms": 20.0, "rounds": 31, "compile_repeats": 5}
 QUICK = {"block_ms": 4.0, "rounds": 5, "compile_repeats": 1}
 
@@ -50,7 +51,8 @@ def run(options, configured: dict) -> int:
     machine.update(cpu_share=share, load_at_start=load_at_start)
     print()
     print(table(workloads, results))
-    print(f"\nmedian microseconds per call; ad/hand and ad/fwd: medians of per-round ratios; grad() ms: "
+    print(f"\nmedian microseconds per call; ad/hand and ad/fwd: medians of per-round ratios; peak KiB: memory "
+          f"allocated at once during one call (tracemalloc), adcompiler's and the hand-written gradient's; grad() ms: "
           f"value_and_grad() from an empty cache; compile ms: that plus the first call "
           f"({elapsed:.0f} s in all, with {100 * share:.0f}% of a core)")
     if options.json:
@@ -87,6 +89,7 @@ def run_workload(workload, wanted, settings) -> dict:
                         if pair[0] in measured and pair[1] in measured}
     if measured:
         print("  " + ", ".join(f"{name} {us(result['systems'][name]['median_us'])}" for name in measured))
+    result["peak_kib"] = {name: timing.peak_kib(calls[name]) for name in MEMORY if name in calls}
     return result
 
 
@@ -122,13 +125,14 @@ def describe(error) -> str:
 
 def table(workloads, results) -> str:
     present = [c for c in COLUMNS if any(c in results[w.name]["systems"] for w in workloads)]
-    header = ["workload", *present, *RATIOS, "grad() ms", "compile ms"]
+    header = ["workload", *present, *RATIOS, "grad() ms", "compile ms", "peak KiB ad/hand"]
     rows = [header]
     for workload in workloads:
         result = results[workload.name]
         row = [workload.name] + [cell(result["systems"].get(column)) for column in present]
         row += [f"{result['ratios'][key]:.2f}" if key in result["ratios"] else "" for key in RATIOS]
-        row += [compile_cell(result["compile"], "grad_ms"), compile_cell(result["compile"], "total_ms")]
+        row += [compile_cell(result["compile"], "grad_ms"), compile_cell(result["compile"], "total_ms"),
+                memory_cell(result.get("peak_kib", {}))]
         rows.append(row)
     widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
     lines = ["  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths))) for r in rows]
@@ -152,6 +156,16 @@ def cell(entry) -> str:
 
 def us(value: float) -> str:
     return f"{value:.2f}" if value < 10 else f"{value:.1f}" if value < 1000 else f"{value:,.0f}"
+
+
+def memory_cell(peaks) -> str:
+    if not all(name in peaks for name in MEMORY):
+        return ""
+    ad, hand = (peaks[name] for name in MEMORY)
+    def kib(x):
+        return f"{x:.1f}" if x < 10 else f"{x:,.0f}"
+
+    return f"{kib(ad)}/{kib(hand)} ({ad / hand:.2f})" if hand else f"{kib(ad)}/0"
 
 
 def compile_cell(times, key) -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import gc
 import statistics
 import time
+import tracemalloc
 from time import perf_counter_ns
 
 import adcompiler as ad
@@ -95,3 +96,16 @@ def clear_adcompiler_caches() -> None:
         clear()
     else:  # the first versions kept one cache in the api module
         adcompiler.api._CACHE.clear()
+
+
+def peak_kib(call) -> float:
+    """The peak of memory allocated during one call (NumPy reports its arrays' data to
+    `tracemalloc`), in KiB: what the call holds at once, its result included."""
+    call()  # warm: caches and first-call allocations stay out
+    gc.collect()
+    tracemalloc.start()
+    try:
+        call()
+        return tracemalloc.get_traced_memory()[1] / 1024
+    finally:
+        tracemalloc.stop()
