@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import abstract, runtime
-from .ir import Call, Const, For, Function, Region, Value, substitute, uses
+from .ir import Call, Const, For, Function, Region, Value, substitute, uses, with_regions
 
 _PRODUCTS = (operator.matmul, np.matmul, np.dot)
 
@@ -64,7 +64,7 @@ def _region(region: Region, types: dict, starts=None) -> Region:
             continue
         inner = [_region(r, types) for r in op.regions]
         if any(a is not b for a, b in zip(inner, op.regions)):
-            op, changed = _with_regions(op, inner), True
+            op, changed = with_regions(op, inner), True
         terms = _terms(op, types) if isinstance(op, For) else []
         if terms:
             ops += _batched(op, terms, types, renamed, zero_starts)
@@ -74,14 +74,6 @@ def _region(region: Region, types: dict, starts=None) -> Region:
     if not changed:
         return region
     return substitute(dataclasses.replace(region, ops=tuple(ops)), renamed)
-
-
-def _with_regions(op, regions):
-    if isinstance(op, For):
-        return dataclasses.replace(op, body=regions[0])
-    if len(regions) == 2 and hasattr(op, "then"):
-        return dataclasses.replace(op, then=regions[0], orelse=regions[1])
-    return dataclasses.replace(op, cond=regions[0], body=regions[1])
 
 
 def _terms(loop: For, types: dict) -> list:
@@ -126,7 +118,6 @@ def _is_const(x, value) -> bool:
 def _is_matrix(x, types: dict) -> bool:
     av = abstract.value_of(types, x) if isinstance(x, Value) else None
     return isinstance(av, abstract.Array) and av.dims is not None and len(av.dims) == 2
-
 
 
 def _batched(loop: For, terms: list, types: dict, renamed: dict, zero_starts: dict) -> list:

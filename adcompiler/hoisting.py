@@ -22,7 +22,7 @@ import operator
 import numpy as np
 
 from . import abstract
-from .ir import Call, Const, For, Function, Region, Value, defined_in
+from .ir import Call, Const, For, Function, Region, Value, defined_in, with_regions
 
 _MATMUL = (operator.matmul, np.matmul)
 
@@ -52,7 +52,7 @@ def _region(region: Region, types: dict, starts=None, made=None) -> Region:
             continue
         inner = [_region(r, types) for r in op.regions]
         if any(a is not b for a, b in zip(inner, op.regions)):
-            op, changed = _with_regions(op, inner), True
+            op, changed = with_regions(op, inner), True
         if isinstance(op, For):
             hoisted, op = _hoisted(op, producers, types)
             if hoisted:
@@ -62,14 +62,6 @@ def _region(region: Region, types: dict, starts=None, made=None) -> Region:
                     made += [h.results[0] for h in hoisted]
         ops.append(op)
     return dataclasses.replace(region, ops=tuple(ops)) if changed else region
-
-
-def _with_regions(op, regions):
-    if isinstance(op, For):
-        return dataclasses.replace(op, body=regions[0])
-    if hasattr(op, "then"):
-        return dataclasses.replace(op, then=regions[0], orelse=regions[1])
-    return dataclasses.replace(op, cond=regions[0], body=regions[1])
 
 
 def _hoisted(loop: For, producers: dict, types: dict):

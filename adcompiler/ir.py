@@ -235,6 +235,15 @@ def free_values(region: Region) -> list:
     return list(seen)
 
 
+def with_regions(op, regions):
+    """`op` (an `If`, `For` or `While`) with its regions replaced, in the order of `op.regions`."""
+    if isinstance(op, If):
+        return replace(op, then=regions[0], orelse=regions[1])
+    if isinstance(op, For):
+        return replace(op, body=regions[0])
+    return replace(op, cond=regions[0], body=regions[1])
+
+
 def substitute(region: Region, mapping: dict) -> Region:
     """`region` with every read of a value in `mapping` replaced by its image."""
     if not mapping:

@@ -6,9 +6,15 @@ the reverse pass relies on it to drop forward values the gradient does not need.
 from __future__ import annotations
 
 import dataclasses
+import math
 import operator
 
-from .ir import Call, For, Function, If, Region, Value, While, substitute
+import numpy as np
+
+from . import abstract, runtime
+from .aliasing import owned_values
+from .ir import Call, Function, Region, Value, substitute, with_regions
+from .shapes import ShapeClasses
 
 
 def eliminate_dead_code(fn: Function) -> Function:
@@ -57,22 +63,12 @@ def _prune_regions(op):
     for region in op.regions:
         live = {v for v in region.yields if isinstance(v, Value)}
         pruned.append(dataclasses.replace(region, ops=tuple(_live_ops(region.ops, live))))
-    if isinstance(op, If):
-        return dataclasses.replace(op, then=pruned[0], orelse=pruned[1])
-    if isinstance(op, For):
-        return dataclasses.replace(op, body=pruned[0])
-    if isinstance(op, While):
-        return dataclasses.replace(op, cond=pruned[0], body=pruned[1])
-    return op
+    return with_regions(op, pruned)
 
 
 def drop_needless_conversions(fn: Function, types: dict) -> Function:
     """Remove `as_gradient(g, x)` where `g` is known to be a new array of `x`'s dtype and
     dimensions already: the caller may have it as it is."""
-    from . import abstract, runtime
-    from .aliasing import owned_values
-    from .ir import Call, substitute
-
     owned = owned_values(fn)
     mapping, kept = {}, []
     for op in fn.body.ops:
@@ -100,11 +96,6 @@ def measure_earliest(fn: Function) -> Function:
     """Shape queries (`np.size(y)`, `np.shape(y)`) read the earliest value certainly of the
     same shape (`shapes.ShapeClasses`): a mean's count then need not keep the value it
     averages alive, and dead-code elimination can drop it when only the gradient is wanted."""
-    import numpy as np
-
-    from .ir import Call
-    from .shapes import ShapeClasses
-
     classes = ShapeClasses(fn)
     defined = {p: -1 for p in fn.params}
     for i, op in enumerate(fn.body.ops):
@@ -125,18 +116,15 @@ def measure_earliest(fn: Function) -> Function:
 def fold_renames(fn: Function, user_names, types: dict) -> Function:
     """`b = rename(a)`, where `a` is a temporary made just for it, becomes `a` named `b`:
     `pred_bar = pred_minus_y_bar` disappears, the adjoint is computed as `pred_bar`."""
-    from .ir import Call, Region, substitute
-    from .runtime import rename
-
     mapping: dict = {}
 
     def region(r: Region) -> Region:
         defined = {res: op for op in r.ops if isinstance(op, Call) for res in op.results}
         folded, dropped = {}, set()
         for op in r.ops:
-            if isinstance(op, Call) and op.fn is rename and isinstance(op.args[0], Value):
+            if isinstance(op, Call) and op.fn is runtime.rename and isinstance(op.args[0], Value):
                 a, b = op.args[0], op.results[0]
-                if a in defined and defined[a].fn is not rename and a not in folded and not _named_by_user(a, user_names):
+                if a in defined and defined[a].fn is not runtime.rename and a not in folded and not _named_by_user(a, user_names):
                     new = Value(b.hint, a.loc)
                     folded[a] = new
                     dropped.add(id(op))
@@ -150,7 +138,7 @@ def fold_renames(fn: Function, user_names, types: dict) -> Function:
             if isinstance(op, Call) and op.results[0] in folded:
                 op = dataclasses.replace(op, results=(folded[op.results[0]],))
             elif not isinstance(op, Call):
-                op = _with_regions(op, [region(inner) for inner in op.regions])
+                op = with_regions(op, [region(inner) for inner in op.regions])
             ops.append(op)
         return Region(r.params, tuple(ops), r.yields)
 
@@ -163,16 +151,6 @@ def fold_renames(fn: Function, user_names, types: dict) -> Function:
 def _named_by_user(value: Value, user_names) -> bool:
     """A user's variable, or the adjoint of one (`b_bar` for `b`)."""
     return value.hint in user_names or value.hint.endswith("_bar") and value.hint[:-4] in user_names
-
-
-def _with_regions(op, regions):
-    from .ir import For, If
-
-    if isinstance(op, If):
-        return dataclasses.replace(op, then=regions[0], orelse=regions[1])
-    if isinstance(op, For):
-        return dataclasses.replace(op, body=regions[0])
-    return dataclasses.replace(op, cond=regions[0], body=regions[1])
 
 
 def eliminate_common_subexpressions(fn: Function) -> Function:
@@ -204,7 +182,7 @@ def _without_repeats(region: Region, seen: dict, mapping: dict, starts=None) -> 
                 seen[key] = op.results[0]
             ops.append(op)
         else:
-            ops.append(_with_regions(op, [_without_repeats(r, seen, mapping) for r in op.regions]))
+            ops.append(with_regions(op, [_without_repeats(r, seen, mapping) for r in op.regions]))
     return dataclasses.replace(region, ops=tuple(ops))
 
 
@@ -214,10 +192,6 @@ _OPERATORS = {operator.add, operator.sub, operator.mul, operator.truediv, operat
 
 def _expression_key(op: Call, mapping: dict):
     """What identifies the op's result, or None if it must be computed where it is."""
-    import math
-
-    import numpy as np
-
     fn = op.fn
     pure = fn in _OPERATORS or isinstance(fn, np.ufunc) or getattr(fn, "__module__", None) == "math" and \
         getattr(math, getattr(fn, "__name__", ""), None) is fn or fn is np.transpose
