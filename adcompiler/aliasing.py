@@ -185,6 +185,8 @@ class _Program:
                 if not isinstance(op, For):
                     for p, c in zip(carried, op.cond.params):
                         self.union(p, c)
+                if op.tape and isinstance(op.body.yields[-1], Value):  # the tape holds each record
+                    self.containers.setdefault(op.body.yields[-1], set()).add(op.results[-1])
                 for r in op.regions:
                     self.region(r, inner)
             self.tick()

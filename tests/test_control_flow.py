@@ -411,3 +411,18 @@ def test_augmented_assignment_on_a_shared_array_is_refused(body, line):
 def test_augmented_assignment_on_a_shared_float_binds_a_new_float():
     fn = function_from_source("def f(a):\n    s = a\n    s += a * a\n    s *= 3.0\n    return s * a\n")
     ad.check_grads(fn, 0.7)
+
+
+def test_an_array_whose_view_is_taped_is_not_updated_in_place_after_the_loop():
+    f = function_from_source("""
+    def taped_view(W, X):
+        X = X * 1.0
+        total = 0.0
+        for t in range(X.shape[0]):
+            total = total + np.sum(np.sin(X[t] @ W))
+        X[0] = 0.0
+        return total + np.sum(X)
+    """)
+    rng = np.random.default_rng(0)
+    W, X = rng.standard_normal((3, 3)), rng.standard_normal((4, 3))
+    ad.check_grads(f, W, X, wrt=(0, 1))  # the backward pass reads X[0] as it was in the loop
