@@ -50,7 +50,7 @@ FRESH = {
     np.array, np.copy, np.eye, np.identity, np.arange, np.linspace,
     np.sum, np.mean, np.prod, np.max, np.min, np.std, np.var, np.cumsum, np.cumprod, np.outer, np.dot,
     runtime.setitem, runtime.add_at, runtime.list_append, runtime.make_list, runtime.getitem_adjoint,
-    runtime.zeros_like_input, runtime.RowTerms, runtime.RowTerms.product, runtime.RowTerms.column_sum,
+    runtime.zeros_like_input, runtime.RowTerms,
     operator.add, operator.sub, operator.mul, operator.truediv, operator.pow, operator.neg, operator.matmul,
     operator.floordiv, operator.mod, operator.pos, operator.abs, operator.not_,
     operator.lt, operator.le, operator.gt, operator.ge, operator.eq, operator.ne,
@@ -74,9 +74,15 @@ NOT_ARRAYS = {np.shape, np.ndim, np.size, len, int, float, bool, range, runtime.
 def is_fresh_call(op) -> bool:
     """Whether a call certainly returns a new array (or a scalar), never one of its inputs."""
     try:
-        return op.fn in FRESH or isinstance(op.fn, np.ufunc) and not op.kwargs
+        return op.fn in FRESH or isinstance(op.fn, np.ufunc) and not op.kwargs or _new_total(op)
     except TypeError:
         return False
+
+
+def _new_total(op) -> bool:
+    """A `RowTerms` total that starts from zeros it makes (with `start`, it may be `start` itself)."""
+    return op.fn in (runtime.RowTerms.product, runtime.RowTerms.column_sum) and any(
+        k == "zeros_like" for k, _ in op.kwargs)
 
 
 def may_share(op) -> bool:

@@ -122,9 +122,9 @@ def _is_matrix(x, types: dict) -> bool:
 
 def _batched(loop: For, terms: list, types: dict, renamed: dict, zero_starts: dict) -> list:
     """The ops that replace `loop`: a collector per right-hand matrix, the loop feeding
-    it instead of the accumulators, then each accumulator plus its total (or the total
-    alone, for an accumulator that starts as zeros: `zero_starts` maps such an initial
-    value to the array it is shaped like). `renamed` gets the accumulators' new values."""
+    it instead of the accumulators, then each accumulator's final value from its
+    collector, given its value before the loop (or, for one that starts as zeros, the
+    array the zeros are shaped like: `zero_starts`). `renamed` gets the final values."""
     groups: dict = {}
     for term in terms:
         groups.setdefault(term.right, []).append(term)
@@ -145,13 +145,9 @@ def _batched(loop: For, terms: list, types: dict, renamed: dict, zero_starts: di
             summed = Value(init.hint if isinstance(init, Value) else result.hint, result.loc)
             args = (out,) if term.left is None else (out, Const(lefts.index(term.left)))
             method = runtime.RowTerms.column_sum if term.left is None else runtime.RowTerms.product
-            like = zero_starts.get(init)
-            if like is not None:  # `W_bar = zeros_like_input(W)`, then the loop: the total is the sum
-                after.append(Call((summed,), method, args, (("zeros_like", like),), term.add.loc))
-            else:
-                total = Call((Value(f"{result.hint}_total"),), method, args, (), term.add.loc)
-                after += [total, Call((summed,), operator.add, (init, total.results[0]), (), term.add.loc)]
-                types[total.results[0]] = types.get(result)
+            like = zero_starts.get(init)  # `W_bar = zeros_like_input(W)` before the loop: no need to make it
+            start = ("zeros_like", like) if like is not None else ("start", init)
+            after.append(Call((summed,), method, args, (start,), term.add.loc))
             types[summed] = types.get(result)
             renamed[result] = summed
     body = loop.body

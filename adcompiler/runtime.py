@@ -300,23 +300,27 @@ class RowTerms:
     `right.sum(axis=0)`, for 2-D `left` and `right` with a row per sample.
 
     `add` keeps references to the matrices; when they hold `BLOCK` elements it stacks
-    their rows (`np.concatenate`) and forms each product once for all of them. The sums
-    are those of the terms one by one, but for the order of additions. Generated code
-    makes one per right-hand matrix of a loop (see `batching`).
+    their rows (`np.concatenate`) and forms each product once for all of them. That is
+    done only for float64 (or complex128) rows, where it changes nothing but the order
+    of additions; other rows are multiplied term by term, as the loop would have, and
+    added in the loop's order. `product` and `column_sum` give an accumulator's final
+    value: its value before the loop (`start`, or `zeros_like_input(zeros_like)`) plus
+    the sum. Generated code makes one per right-hand matrix of a loop (see `batching`).
     """
 
     BLOCK = 49152  # elements held before stacking: enough for fast products, few for memory
 
-    __slots__ = ("_rights", "_lefts", "_rows", "_width", "_products", "_column_sum", "_sums_columns")
+    __slots__ = ("_rights", "_lefts", "_rows", "_width", "_parts", "_sums_columns", "_stacked", "_handed")
 
     def __init__(self, lefts: int, column_sum: bool):
         self._rights = []
         self._lefts = []  # per `add`, its tuple of lefts
         self._rows = 0
         self._width = 0  # elements per row of a right and its lefts, from the first `add` of a block
-        self._products = [0] * lefts  # 0, not 0.0: adding it keeps an integer accumulator's dtype
-        self._column_sum = 0
+        self._parts = [[] for _ in range(lefts + column_sum)]  # per sum: its blocks' (or terms') sums, in order
         self._sums_columns = column_sum
+        self._stacked = True  # whether every block so far was stacked
+        self._handed = set()  # the sums already given out: a second reader gets a copy
 
     def add(self, right, *lefts):
         if not self._rights:
@@ -328,16 +332,31 @@ class RowTerms:
             self._stack()
         return self
 
-    def product(self, k: int, zeros_like=None):
-        """The sum of `left.T @ right` for the `k`-th left; 0 when nothing was added.
-        With `zeros_like`: that sum added to `zeros_like_input(zeros_like)`."""
-        self._stack()
-        return self._products[k] if zeros_like is None else _added_to_zeros(self._products[k], zeros_like)
+    def product(self, k: int, start=0, zeros_like=None):
+        """The accumulator of the `k`-th left: `start` (or zeros like `zeros_like`) plus
+        the sum of `left.T @ right`."""
+        return self._total(k, start, zeros_like)
 
-    def column_sum(self, zeros_like=None):
-        """The sum of `right.sum(axis=0)`; 0 when nothing was added. `zeros_like`: as in `product`."""
+    def column_sum(self, start=0, zeros_like=None):
+        """The accumulator of `right.sum(axis=0)`: as `product`."""
+        return self._total(len(self._parts) - 1, start, zeros_like)
+
+    def _total(self, k: int, start, zeros_like):
         self._stack()
-        return self._column_sum if zeros_like is None else _added_to_zeros(self._column_sum, zeros_like)
+        parts = self._parts[k]
+        if zeros_like is not None and self._stacked and parts:
+            total = parts[0]
+            for part in parts[1:]:
+                total = total + part
+            total = _added_to_zeros(total, zeros_like)
+            if k in self._handed:
+                return total.copy()  # another accumulator has this very array
+            self._handed.add(k)
+            return total
+        total = zeros_like_input(zeros_like) if zeros_like is not None else start
+        for part in parts:
+            total = total + part
+        return total
 
     def _stack(self) -> None:
         rights = self._rights
@@ -345,27 +364,34 @@ class RowTerms:
             return
         per_left = list(zip(*self._lefts))  # per left, the matrices of every `add`
         self._lefts.clear()
-        if _one_width(rights) and all(map(_one_width, per_left)):
+        if _stackable(rights) and all(map(_stackable, per_left)):
             right = rights[0] if len(rights) == 1 else np.concatenate(rights)
             rights.clear()  # the rows are in `right` now: let go of the matrices nothing else holds
-            parts = [(lefts[0] if len(lefts) == 1 else np.concatenate(lefts)).T @ right for lefts in per_left]
+            for parts, lefts in zip(self._parts, per_left):
+                parts.append((lefts[0] if len(lefts) == 1 else np.concatenate(lefts)).T @ right)
             if self._sums_columns:
-                parts.append(right.sum(axis=0))
-        else:  # rows of different widths (each broadcast into the accumulator): term by term
-            parts = [sum(left.T @ r for left, r in zip(lefts, rights)) for lefts in per_left]
-            if self._sums_columns:
-                parts.append(sum(r.sum(axis=0) for r in rights))
+                self._parts[-1].append(right.sum(axis=0))
+        else:  # term by term, in the loop's order
+            self._stacked = False
+            for i, right in enumerate(rights):
+                for parts, lefts in zip(self._parts, per_left):
+                    parts.append(lefts[i].T @ right)
+                if self._sums_columns:
+                    self._parts[-1].append(right.sum(axis=0))
             rights.clear()
-        for k, part in enumerate(parts[:len(self._products)]):
-            self._products[k] = self._products[k] + part
-        if self._sums_columns:
-            self._column_sum = self._column_sum + parts[-1]
         self._rows = 0
 
 
-def _one_width(matrices) -> bool:
-    first = matrices[0].shape[1:]
-    return all(m.shape[1:] == first for m in matrices)
+_WIDEST = (np.dtype(np.float64), np.dtype(np.complex128))
+
+
+def _stackable(matrices) -> bool:
+    """Whether stacking these rows changes only the order of additions: one dtype, whose
+    products NumPy forms in that dtype, and the widest (a float32 block would be summed
+    in float32 where the loop adds each product to a float64 accumulator)."""
+    first = matrices[0]
+    dtype, width = first.dtype, first.shape[1:]
+    return dtype in _WIDEST and all(m.dtype == dtype and m.shape[1:] == width for m in matrices)
 
 
 def _added_to_zeros(total, like):

@@ -161,3 +161,41 @@ def test_empty_row_terms():
     total = RowTerms(lefts=1, column_sum=False).add(np.ones((2, 3), np.float32), np.ones((2, 2), np.float32))
     promoted = total.product(0, zeros_like=np.ones((2, 3)))
     assert promoted.dtype == np.float64 and np.all(promoted == 2.0)
+
+
+def test_two_bias_gradients_from_one_collector_are_separate_arrays():
+    f = function_from_source("""
+    def two_biases(b1, b2, xs):
+        c = np.sum(b1 ** 2)
+        total = 0.0
+        for t in range(xs.shape[0]):
+            total = total + np.sum(np.sin(xs[t] + b1 + b2))
+        return total + c
+    """)
+    rng = np.random.default_rng(9)
+    args = rng.standard_normal(3), rng.standard_normal(3), rng.standard_normal((4, 2, 3))
+    g1, g2 = ad.grad(f, wrt=(0, 1))(*args)
+    assert g1 is not g2
+    ad.check_grads(f, *args, wrt=(0, 1))
+
+
+@pytest.mark.parametrize("dtype", [bool, np.int8, np.float16, np.float32])
+def test_terms_of_narrow_dtypes_are_added_as_the_loop_adds_them(dtype, block):
+    f = function_from_source("""
+    def counts(x, M):
+        acc = np.zeros((M.shape[2], M.shape[2]))
+        for i in range(M.shape[0]):
+            acc = acc + M[i].T @ M[i]
+        return np.sum(x * acc)
+    """)
+    M = np.zeros((40, 3, 2), dtype)
+    M[:, 0, :] = 3 if dtype is not bool else True
+    x = np.ones((2, 2))
+    g = ad.value_and_grad(f)
+    value, grad = g(x, M)
+    assert "RowTerms(" in g.source
+    acc = np.zeros((2, 2))
+    for i in range(len(M)):
+        acc = acc + M[i].T @ M[i]
+    assert value == np.sum(acc)
+    np.testing.assert_array_equal(grad, acc)
