@@ -68,27 +68,36 @@ def _prune_regions(op):
 
 def drop_needless_conversions(fn: Function, types: dict) -> Function:
     """Remove `as_gradient(g, x)` where `g` is known to be a new array of `x`'s dtype and
-    dimensions already: the caller may have it as it is."""
+    dimensions already: the caller may have it as it is (the first time: a second
+    gradient that is the same array, `a` and `b` of `a + b`, is copied)."""
     owned = owned_values(fn)
-    mapping, kept = {}, []
+    renamed = {op.results[0]: op.args[0] for op in fn.body.ops if isinstance(op, Call) and op.fn is runtime.rename}
+
+    def array_of(v):  # the value a chain of renames starts from: one array
+        while v in renamed:
+            v = renamed[v]
+        return v
+
+    mapping, kept, given = {}, [], set()
     for op in fn.body.ops:
-        if isinstance(op, Call) and op.fn is runtime.as_gradient:
+        if isinstance(op, Call) and op.fn is runtime.as_gradient and array_of(op.args[0]) not in given:
             g, x = op.args
             have, want = abstract.value_of(types, g), abstract.value_of(types, x)
             if g in owned and isinstance(have, abstract.Array) and isinstance(want, abstract.Array) \
                     and have.dims is not None and have.dims == want.dims:
+                given.add(array_of(g))
                 if have.dtype is not None and want.dtype is not None and have.dtype == want.dtype:
                     mapping[op.results[0]] = g
+                    kept.append(None)
                     continue
                 op = dataclasses.replace(op, fn=runtime.as_own_gradient)  # the dtype alone is unknown
                 types[op.results[0]] = want
         kept.append(op)
     if not mapping and all(a is b for a, b in zip(kept, fn.body.ops)):
         return fn
-    body = substitute(dataclasses.replace(fn.body, ops=tuple(kept)), mapping)
-    kept_ids = {id(op) for op in kept}
+    body = substitute(dataclasses.replace(fn.body, ops=tuple(op for op in kept if op is not None)), mapping)
     backward_at = fn.backward_at if fn.backward_at is None else sum(
-        1 for op in fn.body.ops[:fn.backward_at] if id(op) in kept_ids)
+        1 for op in kept[:fn.backward_at] if op is not None)
     return dataclasses.replace(fn, body=body, backward_at=backward_at)
 
 

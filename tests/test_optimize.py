@@ -135,3 +135,15 @@ def test_a_gradient_of_unknown_dtype_is_converted_to_its_inputs():
     grad = ad.grad(f)(x)
     assert grad.dtype == np.float32
     np.testing.assert_allclose(grad, 2 * np.cos(x.astype(np.float64)), rtol=1e-6)
+
+
+def test_gradients_that_are_one_array_are_returned_as_separate_arrays():
+    f = function_from_source("""
+    def summed(a, b):
+        return np.sum(np.sin(a + b))
+    """)
+    a, b = np.array([0.1, 0.2]), np.array([0.3, 0.4])
+    ga, gb = ad.grad(f, wrt=(0, 1))(a, b)
+    assert ga is not gb and not np.shares_memory(ga, gb)
+    np.testing.assert_allclose(ga, np.cos(a + b))
+    np.testing.assert_allclose(gb, np.cos(a + b))
