@@ -13,7 +13,7 @@ import numpy as np
 
 from . import abstract, runtime
 from .aliasing import owned_values
-from .ir import Call, Function, Region, Value, substitute, with_regions
+from .ir import Call, For, Function, If, Region, Value, substitute, with_regions
 from .shapes import ShapeClasses
 
 
@@ -173,17 +173,21 @@ def eliminate_common_subexpressions(fn: Function) -> Function:
     if not mapping:
         return fn
     backward_at = fn.backward_at if fn.backward_at is None else (starts + [len(body.ops)])[fn.backward_at]
-    return dataclasses.replace(fn, body=substitute(body, mapping), backward_at=backward_at)
+    return dataclasses.replace(fn, body=body, backward_at=backward_at)
 
 
 def _without_repeats(region: Region, seen: dict, mapping: dict, starts=None) -> Region:
+    """`region` without its repeated ops, reading their first results instead (`mapping`
+    collects the replacements; a value is replaced before any later op reads it)."""
     seen = dict(seen)  # what this region computes stays in it
     ops = []
     for op in region.ops:
         if starts is not None:
             starts.append(len(ops))
+        if mapping and any(isinstance(x, Value) and x in mapping for x in op.operands):
+            op = _reading_replacements(op, mapping)
         if isinstance(op, Call):
-            key = _expression_key(op, mapping)
+            key = _expression_key(op)
             if key is not None and key in seen:
                 mapping[op.results[0]] = seen[key]
                 continue
@@ -192,23 +196,44 @@ def _without_repeats(region: Region, seen: dict, mapping: dict, starts=None) -> 
             ops.append(op)
         else:
             ops.append(with_regions(op, [_without_repeats(r, seen, mapping) for r in op.regions]))
-    return dataclasses.replace(region, ops=tuple(ops))
+    yields = region.yields
+    if mapping and any(isinstance(y, Value) and y in mapping for y in yields):
+        yields = tuple(mapping.get(y, y) if isinstance(y, Value) else y for y in yields)
+    return Region(region.params, tuple(ops), yields)
+
+
+def _reading_replacements(op, mapping: dict):
+    """`op` with its own operands (not those of its regions) replaced by `mapping`."""
+    def sub(x):
+        return mapping.get(x, x) if isinstance(x, Value) else x
+
+    if isinstance(op, Call):
+        return dataclasses.replace(op, args=tuple(map(sub, op.args)), kwargs=tuple((k, sub(v)) for k, v in op.kwargs))
+    if isinstance(op, If):
+        return dataclasses.replace(op, cond=sub(op.cond))
+    if isinstance(op, For):
+        return dataclasses.replace(op, iterable=sub(op.iterable), inits=tuple(map(sub, op.inits)))
+    return dataclasses.replace(op, inits=tuple(map(sub, op.inits)))
 
 
 _OPERATORS = {operator.add, operator.sub, operator.mul, operator.truediv, operator.pow, operator.neg,
               operator.pos, operator.matmul, operator.floordiv, operator.mod}
 
 
-def _expression_key(op: Call, mapping: dict):
+def _expression_key(op: Call):
     """What identifies the op's result, or None if it must be computed where it is."""
     fn = op.fn
-    pure = fn in _OPERATORS or isinstance(fn, np.ufunc) or getattr(fn, "__module__", None) == "math" and \
-        getattr(math, getattr(fn, "__name__", ""), None) is fn or fn is np.transpose
-    if not pure or op.kwargs or op.in_place or len(op.results) != 1:
+    if op.kwargs or op.in_place or len(op.results) != 1:
+        return None
+    try:
+        pure = fn in _OPERATORS or isinstance(fn, np.ufunc) or fn is np.transpose or \
+            getattr(fn, "__module__", None) == "math" and getattr(math, getattr(fn, "__name__", ""), None) is fn
+    except TypeError:  # an unhashable callable
+        return None
+    if not pure:
         return None
     args = []
     for a in op.args:
-        a = mapping.get(a, a)
         if isinstance(a, Value):
             args.append(a)
         elif isinstance(a.value, (int, float, complex, bool, str, type(None))):

@@ -32,8 +32,9 @@ if __package__ in (None, ""):  # run as a script: make `benchmarks` importable
 from benchmarks.timing import clear_adcompiler_caches
 
 # The pipeline's stages, by the names under which adcompiler's modules call them.
-PIPELINE = ("parse", "fence", "normalize", "lower", "verify", "check_updates", "reverse", "eliminate_dead_code",
-            "emit", "load")
+PIPELINE = ("parse", "fence", "normalize", "lower", "verify", "check_updates", "reverse", "measure_earliest",
+            "eliminate_common_subexpressions", "eliminate_dead_code", "drop_needless_conversions", "fold_renames",
+            "hoist_indexed_products", "batch_accumulations", "emit", "load")
 STAGES = {"adcompiler.api": PIPELINE, "adcompiler.pipeline": PIPELINE, "adcompiler.abstract": ("infer",)}
 
 # Each statement combines the previous value with an earlier one; every template maps
