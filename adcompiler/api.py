@@ -95,6 +95,15 @@ class Gradient:
         runner = self._runners[signature] = _Runner(self, self.variant(signature), args)
         return runner
 
+    def with_numpy_numbers(self, args):
+        """The derivative by the variant compiled for any arguments: NumPy functions on
+        numbers too, so that overflow gives inf, not `OverflowError`."""
+        runner = self._runners.get(None)
+        if runner is None or not runner.compiled.origin.bindings_unchanged():
+            runner = self._runners[None] = _Runner(self, self.variant(None), args)
+        self._last = runner.compiled
+        return runner.run(*args)
+
     def __repr__(self) -> str:
         return f"<adcompiler {self.mode} of {self.fn.__qualname__}>"
 
@@ -119,6 +128,8 @@ class _Runner:
             self.mode == "grad" and not compiled.with_value
             or self.mode == "value_and_grad" and compiled.with_value and compiled.scalar_output)
         self.run = self.function if fast else (lambda *a: self(a))  # the generated code, when it returns it all
+        if compiled.uses_math:
+            self.run = _with_numpy_fallback(self.run, gradient)
 
     def __call__(self, args):
         if self.mode == "vjp":
@@ -145,6 +156,19 @@ class _Runner:
             result = (grads, _retained(self.gradient.request, retained))
             return (value, *result) if self.mode == "value_and_grad" else result
         return (value, grads) if self.mode == "value_and_grad" else grads
+
+
+def _with_numpy_fallback(run, gradient: Gradient):
+    """`run`, or, where its `math` functions or float arithmetic raise (`math.exp(1000.0)`,
+    `1.0 / 0.0`, `math.sqrt(-1.0)`), the variant compiled without specialising numbers,
+    which computes as the user's NumPy code does: inf or nan, with NumPy's warning."""
+    def run_or_fall_back(*args):
+        try:
+            return run(*args)
+        except (OverflowError, ZeroDivisionError, ValueError):
+            return gradient.with_numpy_numbers(args)
+
+    return run_or_fall_back
 
 
 class _Pullback:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import math
 import os
 import sys
 from dataclasses import dataclass
@@ -54,6 +55,7 @@ class Compiled:
     plain_gradients: tuple = ()  # per gradient: known to be a new array of its input's dtype
     with_value: bool = True  # returns (value, gradients, ...); else the gradients alone
     finished: bool = False  # the gradients it returns are as the caller gets them
+    uses_math: bool = False  # it calls `math` functions (and Python float arithmetic), which raise where NumPy warns
 
 
 def front_end(fn, request: Request, dump=None) -> FrontEnd:
@@ -122,7 +124,7 @@ def _compile_gradient(fn, request: Request, layout: str, dump=None, signature=No
     show("emit", emitted.source)
     return Compiled(load(emitted), emitted.source, front.primal, adjoint, front.source, scalar,
                     _plain_gradients(adjoint, request, types) if with_value and not finished else (), with_value,
-                    finished)
+                    finished, any(value is math for value in emitted.namespace.values()))
 
 
 def _forward_mode_fits(request: Request, layout: str, signature) -> bool:

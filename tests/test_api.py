@@ -244,3 +244,22 @@ def test_negative_literal_base_keeps_its_parentheses():
     g = ad.grad(f)
     np.testing.assert_allclose(g(np.ones(2), np.array([1.0, 2.0])), [-1.0, 1.0])
     assert "(-1.0) ** n" in g.source
+
+
+def test_numbers_that_overflow_give_what_numpy_gives():
+    """Python floats are computed with `math` functions, which raise where NumPy's give
+    inf or nan (with a warning): then the variant without `math` computes the result."""
+    f = function_from_source("""
+    def blows_up(x):
+        return np.exp(100.0 * x) + np.sqrt(x - 5.0)
+    """)
+    g = ad.value_and_grad(f)
+    value, grad = g(6.0)
+    assert np.isfinite(value) and "math.exp" in g.source
+    with np.errstate(over="ignore", invalid="ignore"):
+        value, grad = g(1.0)
+        expected = f(1.0)
+    assert np.isnan(value) and np.isnan(expected) and np.isnan(grad)  # inf + nan, as NumPy computes it
+    with np.errstate(over="ignore"):
+        value, grad = g(7.2)  # exp(720) overflows
+    assert value == np.inf and grad == np.inf
