@@ -129,14 +129,16 @@ def _batched(loop: For, terms: list, types: dict, renamed: dict, zero_starts: di
     for term in terms:
         groups.setdefault(term.right, []).append(term)
     removed = {id(term.add) for term in terms}
-    fed_at: dict = {}  # id of the last `add` of a group -> the collector's op in its place
+    position = {id(op): i for i, op in enumerate(loop.body.ops)}
+    fed_at: dict = {}  # id of a group's last `add` in the body -> the collector's op in its place
     before, params, yields, outs, after = [], [], [], [], []
     for right, group in groups.items():
         lefts = list(dict.fromkeys(t.left for t in group if t.left is not None))
         made, param, fed, out = (Value(f"{right.hint}_terms", right.loc) for _ in range(4))
         kwargs = (("lefts", Const(len(lefts))), ("column_sum", Const(any(t.left is None for t in group))))
         before.append(Call((made,), runtime.RowTerms, (), kwargs, loop.loc, "RowTerms"))
-        fed_at[id(group[-1].add)] = Call((fed,), runtime.RowTerms.add, (param, right, *lefts), (), group[-1].add.loc)
+        last = max((t.add for t in group), key=lambda add: position[id(add)])  # every operand is defined by then
+        fed_at[id(last)] = Call((fed,), runtime.RowTerms.add, (param, right, *lefts), (), last.loc)
         params.append(param)
         yields.append(fed)
         outs.append((made, out))
@@ -148,7 +150,8 @@ def _batched(loop: For, terms: list, types: dict, renamed: dict, zero_starts: di
             like = zero_starts.get(init)  # `W_bar = zeros_like_input(W)` before the loop: no need to make it
             start = ("zeros_like", like) if like is not None else ("start", init)
             after.append(Call((summed,), method, args, (start,), term.add.loc))
-            types[summed] = types.get(result)
+            if result in types:
+                types[summed] = types[result]
             renamed[result] = summed
     body = loop.body
     ncarried = len(loop.inits)

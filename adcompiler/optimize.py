@@ -133,7 +133,8 @@ def fold_renames(fn: Function, user_names, types: dict) -> Function:
         for op in r.ops:
             if isinstance(op, Call) and op.fn is runtime.rename and isinstance(op.args[0], Value):
                 a, b = op.args[0], op.results[0]
-                if a in defined and defined[a].fn is not runtime.rename and a not in folded and not _named_by_user(a, user_names):
+                if a in defined and defined[a].fn is not runtime.rename and a not in folded \
+                        and not _named_by_user(a, user_names):
                     new = Value(b.hint, a.loc)
                     folded[a] = new
                     dropped.add(id(op))

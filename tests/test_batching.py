@@ -199,3 +199,20 @@ def test_terms_of_narrow_dtypes_are_added_as_the_loop_adds_them(dtype, block):
         acc = acc + M[i].T @ M[i]
     assert value == np.sum(acc)
     np.testing.assert_array_equal(grad, acc)
+
+
+def test_a_collector_is_fed_after_the_last_of_its_terms():
+    f = function_from_source("""
+    def two_weights(A, B, xs):
+        total = 0.0
+        for t in range(xs.shape[0]):
+            u = xs[t] @ A
+            v = np.tanh(u) @ B
+            total = total + np.sum(np.sin(v) * u[:, :1])
+        return total
+    """)
+    rng = np.random.default_rng(10)
+    args = rng.standard_normal((3, 2)), rng.standard_normal((2, 2)), rng.standard_normal((4, 5, 3))
+    g = ad.grad(f, wrt=(0, 1))
+    g(*args)
+    ad.check_grads(f, *args, wrt=(0, 1))
