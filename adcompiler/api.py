@@ -96,13 +96,14 @@ class Gradient:
         return runner
 
     def with_numpy_numbers(self, args):
-        """The derivative by the variant compiled for any arguments: NumPy functions on
-        numbers too, so that overflow gives inf, not `OverflowError`."""
+        """The derivative by the variant compiled for any arguments, with Python floats
+        passed as NumPy floats: NumPy's arithmetic throughout, so that overflow gives inf
+        and `log(0.0)` gives -inf instead of an exception. Gradients of floats are floats."""
         runner = self._runners.get(None)
         if runner is None or not runner.compiled.origin.bindings_unchanged():
             runner = self._runners[None] = _Runner(self, self.variant(None), args)
         self._last = runner.compiled
-        return runner.run(*args)
+        return runner(tuple(np.float64(a) if type(a) is float else a for a in args), likes=args)
 
     def __repr__(self) -> str:
         return f"<adcompiler {self.mode} of {self.fn.__qualname__}>"
@@ -128,13 +129,16 @@ class _Runner:
             self.mode == "grad" and not compiled.with_value
             or self.mode == "value_and_grad" and compiled.with_value and compiled.scalar_output)
         self.run = self.function if fast else (lambda *a: self(a))  # the generated code, when it returns it all
-        if compiled.uses_math:
+        if compiled.python_numbers:
             self.run = _with_numpy_fallback(self.run, gradient)
 
-    def __call__(self, args):
+    def __call__(self, args, likes=None):
+        """The call, its results shaped for the caller; gradients take the types of `likes`
+        (default: of `args`)."""
+        likes = args if likes is None else likes
         if self.mode == "vjp":
             value, pullback = self.function(*args)
-            return value, _Pullback(pullback, [args[i] for i in self.wrt], self.tuple_wrt)
+            return value, _Pullback(pullback, [likes[i] for i in self.wrt], self.tuple_wrt)
         if not self.compiled.with_value:  # the generated code returns what the caller gets
             if self.retain:
                 grads, retained = self.function(*args)
@@ -147,11 +151,11 @@ class _Runner:
                 _return_location(self.compiled.origin),
                 "Reduce the output (e.g. `np.sum(...)`), or use `adcompiler.vjp` with a seed of the output's shape.",
             )
-        if not self.plain:
+        if not self.plain or likes is not args:
             if self.tuple_wrt:
-                grads = tuple(_fresh(g, args[i]) for g, i in zip(grads, self.wrt))
+                grads = tuple(_fresh(g, likes[i]) for g, i in zip(grads, self.wrt))
             else:
-                grads = _fresh(grads, args[self.wrt[0]])
+                grads = _fresh(grads, likes[self.wrt[0]])
         if self.retain:
             result = (grads, _retained(self.gradient.request, retained))
             return (value, *result) if self.mode == "value_and_grad" else result
@@ -159,13 +163,14 @@ class _Runner:
 
 
 def _with_numpy_fallback(run, gradient: Gradient):
-    """`run`, or, where its `math` functions or float arithmetic raise (`math.exp(1000.0)`,
-    `1.0 / 0.0`, `math.sqrt(-1.0)`), the variant compiled without specialising numbers,
-    which computes as the user's NumPy code does: inf or nan, with NumPy's warning."""
+    """`run`, or, where its `math` functions or Python float arithmetic raise
+    (`math.exp(1000.0)`, `1.0 / 0.0`, `(-1.5) ** 3.5` made complex), the variant compiled
+    without specialising numbers, run on NumPy floats: inf or nan, with NumPy's warning,
+    as the user's NumPy code gives."""
     def run_or_fall_back(*args):
         try:
             return run(*args)
-        except (OverflowError, ZeroDivisionError, ValueError):
+        except (OverflowError, ZeroDivisionError, ValueError, TypeError):  # TypeError: a float made complex
             return gradient.with_numpy_numbers(args)
 
     return run_or_fall_back

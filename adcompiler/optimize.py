@@ -86,8 +86,8 @@ def drop_needless_conversions(fn: Function, types: dict) -> Function:
             if g in owned and isinstance(have, abstract.Array) and isinstance(want, abstract.Array) \
                     and have.dims is not None and have.dims == want.dims:
                 given.add(array_of(g))
-                if have.dtype is not None and want.dtype is not None and have.dtype == want.dtype:
-                    mapping[op.results[0]] = g
+                if have.dtype is not None and want.dtype is not None and have.dtype == want.dtype and have.dims:
+                    mapping[op.results[0]] = g  # (a 0-d value may be a NumPy scalar: it is converted)
                     kept.append(None)
                     continue
                 op = dataclasses.replace(op, fn=runtime.as_own_gradient)  # the dtype alone is unknown

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import math
 import os
 import sys
 from dataclasses import dataclass
@@ -55,7 +54,7 @@ class Compiled:
     plain_gradients: tuple = ()  # per gradient: known to be a new array of its input's dtype
     with_value: bool = True  # returns (value, gradients, ...); else the gradients alone
     finished: bool = False  # the gradients it returns are as the caller gets them
-    uses_math: bool = False  # it calls `math` functions (and Python float arithmetic), which raise where NumPy warns
+    python_numbers: bool = False  # it computes on Python numbers (and with `math`), which raise where NumPy warns
 
 
 def front_end(fn, request: Request, dump=None) -> FrontEnd:
@@ -124,7 +123,7 @@ def _compile_gradient(fn, request: Request, layout: str, dump=None, signature=No
     show("emit", emitted.source)
     return Compiled(load(emitted), emitted.source, front.primal, adjoint, front.source, scalar,
                     _plain_gradients(adjoint, request, types) if with_value and not finished else (), with_value,
-                    finished, any(value is math for value in emitted.namespace.values()))
+                    finished, _has_python_numbers(signature))
 
 
 def _forward_mode_fits(request: Request, layout: str, signature) -> bool:
@@ -132,6 +131,19 @@ def _forward_mode_fits(request: Request, layout: str, signature) -> bool:
     forward mode: one sweep gives the whole derivative, and nothing is taped."""
     return (layout == "flat" and signature is not None and len(request.wrt) == 1
             and not request.retain and signature[request.wrt[0]] == ("f",))
+
+
+def _has_python_numbers(signature) -> bool:
+    """Whether a signature has a Python float or int, at any depth of its containers."""
+    def has(entry):
+        kind = entry[0]
+        if kind in ("f", "i"):
+            return True
+        if kind in ("tuple", "list"):
+            return any(map(has, entry[1]))
+        return kind == "d" and any(has(d) for _, d in entry[1])
+
+    return signature is not None and any(map(has, signature))
 
 
 def _scalar_output(primal, types) -> bool:

@@ -263,3 +263,32 @@ def test_numbers_that_overflow_give_what_numpy_gives():
     with np.errstate(over="ignore"):
         value, grad = g(7.2)  # exp(720) overflows
     assert value == np.inf and grad == np.inf
+
+
+@pytest.mark.parametrize("body, x, expected", [
+    ("np.log(x)", 0.0, np.inf),
+    ("x ** 0.5", 0.0, np.inf),
+    ("np.power(x, 3.5)", -1.5, np.nan),
+    ("np.log(x) * x", 2.0, np.log(2.0) + 1.0),
+])
+def test_float_gradients_at_domain_edges_are_numpys(body, x, expected):
+    f = function_from_source(f"""
+    def edge(x):
+        return {body}
+    """)
+    with np.errstate(all="ignore"):
+        got = ad.grad(f)(x)
+        again = ad.grad(f)(np.float64(x))  # NumPy arithmetic from the start
+    assert type(got) is float
+    np.testing.assert_allclose(got, expected)
+    np.testing.assert_allclose(got, again)
+
+
+def test_gradients_of_zero_dimensional_arrays_are_zero_dimensional_arrays():
+    f = function_from_source("""
+    def scaled(x, y):
+        return np.sum(x * y) + x
+    """)
+    gx, gy = ad.grad(f, wrt=(0, 1))(np.array(2.0), np.ones((2, 2)))
+    assert type(gx) is np.ndarray and gx.shape == () and gx == 5.0
+    np.testing.assert_array_equal(gy, np.full((2, 2), 2.0))
