@@ -54,6 +54,7 @@ class _Forward:
     def __init__(self, types: dict, tangents: dict):
         self.types = types
         self.tangents = tangents
+        self.producers: dict = {}  # value -> the primal op that computes it
 
     def symbol(self, operand):
         if isinstance(operand, Value) or isinstance(operand, Const) and operand.name is not None:
@@ -64,6 +65,7 @@ class _Forward:
         out: list = []
         for op in ops:
             if isinstance(op, Call):
+                self.producers[op.results[0]] = op
                 out.append(op)
                 self.call(op, out)
             elif isinstance(op, If):
@@ -110,6 +112,13 @@ class _Forward:
                                    "Register one with `@adcompiler.adjoint(fn, jvp=...)`.")
         params = {k: v.value for k, v in op.kwargs}
         total, recorded = None, len(out)
+        negated = self._negated_square(op)
+        if negated is not None:  # `-x * x`: one term, `-2 x x_dot`, which does not read `-x`
+            x = op.args[negated]
+            with Recorder(op.loc, self.types) as recorder:
+                total = as_operand(-2 * self.symbol(x) * self.symbol(self.tangents[x]))
+            out += recorder.ops
+            active = []
         square = is_square(op)
         for i in active[:1] if square else active:
             with Recorder(op.loc, self.types) as recorder:
@@ -127,6 +136,17 @@ class _Forward:
             out[-1] = dataclasses.replace(out[-1], results=(Value(name, op.loc),))
             total = out[-1].results[0]
         self.tangents[result] = total
+
+    def _negated_square(self, op: Call):
+        """The position of `x` when `op` is `-x * x` or `x * -x` (both with tangents), else None."""
+        if op.fn is not operator.mul or len(op.args) != 2 or op.kwargs:
+            return None
+        for k in (0, 1):
+            neg, x = self.producers.get(op.args[1 - k]), op.args[k]
+            if isinstance(neg, Call) and neg.fn is operator.neg and neg.args[0] is x and isinstance(x, Value) \
+                    and self.tangents.get(x) is not None:
+                return k
+        return None
 
     def _may_broadcast(self, arg, result) -> bool:
         """Whether an elementwise op's argument may have fewer elements than its result (a

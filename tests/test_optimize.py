@@ -147,3 +147,16 @@ def test_gradients_that_are_one_array_are_returned_as_separate_arrays():
     assert ga is not gb and not np.shares_memory(ga, gb)
     np.testing.assert_allclose(ga, np.cos(a + b))
     np.testing.assert_allclose(gb, np.cos(a + b))
+
+
+def test_minus_x_times_x_is_differentiated_without_reading_minus_x():
+    f = function_from_source("""
+    def gaussian_steps(x):
+        for i in range(20):
+            x = x + 0.1 * np.exp(-x * x)
+        return x
+    """)
+    g = ad.grad(f)
+    ad.check_grads(f, 0.3)
+    g(0.3)
+    assert "math.exp(-x * x)" in g.source and "-2 * x" in g.source
