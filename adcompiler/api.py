@@ -83,7 +83,12 @@ class Gradient:
                 self._by_shape.clear()
             self._by_shape[key] = runner
         self._last = runner.compiled
-        return runner.run(*args)
+        try:
+            return runner.run(*args)
+        except (OverflowError, ZeroDivisionError, ValueError, TypeError):  # TypeError: a float made complex
+            if not runner.compiled.python_numbers:
+                raise
+            return self.with_numpy_numbers(args)  # see `with_numpy_numbers`
 
     def _runner(self, args) -> "_Runner":
         """Compile (or fetch) the variant for these arguments' signature, checking them once."""
@@ -97,8 +102,11 @@ class Gradient:
 
     def with_numpy_numbers(self, args):
         """The derivative by the variant compiled for any arguments, with Python floats
-        passed as NumPy floats: NumPy's arithmetic throughout, so that overflow gives inf
-        and `log(0.0)` gives -inf instead of an exception. Gradients of floats are floats."""
+        passed as NumPy floats: NumPy's arithmetic throughout. A variant specialised on
+        Python numbers computes with `math` and float arithmetic, which raise where NumPy
+        gives inf or nan (`math.exp(1000.0)`, `1.0 / 0.0`, `(-1.5) ** 3.5` made complex);
+        the call then comes here, and gets what the user's NumPy code gives. Gradients of
+        floats are floats."""
         runner = self._runners.get(None)
         if runner is None or not runner.compiled.origin.bindings_unchanged():
             runner = self._runners[None] = _Runner(self, self.variant(None), args)
@@ -129,8 +137,6 @@ class _Runner:
             self.mode == "grad" and not compiled.with_value
             or self.mode == "value_and_grad" and compiled.with_value and compiled.scalar_output)
         self.run = self.function if fast else (lambda *a: self(a))  # the generated code, when it returns it all
-        if compiled.python_numbers:
-            self.run = _with_numpy_fallback(self.run, gradient)
 
     def __call__(self, args, likes=None):
         """The call, its results shaped for the caller; gradients take the types of `likes`
@@ -160,20 +166,6 @@ class _Runner:
             result = (grads, _retained(self.gradient.request, retained))
             return (value, *result) if self.mode == "value_and_grad" else result
         return (value, grads) if self.mode == "value_and_grad" else grads
-
-
-def _with_numpy_fallback(run, gradient: Gradient):
-    """`run`, or, where its `math` functions or Python float arithmetic raise
-    (`math.exp(1000.0)`, `1.0 / 0.0`, `(-1.5) ** 3.5` made complex), the variant compiled
-    without specialising numbers, run on NumPy floats: inf or nan, with NumPy's warning,
-    as the user's NumPy code gives."""
-    def run_or_fall_back(*args):
-        try:
-            return run(*args)
-        except (OverflowError, ZeroDivisionError, ValueError, TypeError):  # TypeError: a float made complex
-            return gradient.with_numpy_numbers(args)
-
-    return run_or_fall_back
 
 
 class _Pullback:

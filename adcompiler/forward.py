@@ -116,7 +116,7 @@ class _Forward:
         if negated is not None:  # `-x * x`: one term, `-2 x x_dot`, which does not read `-x`
             x = op.args[negated]
             with Recorder(op.loc, self.types) as recorder:
-                total = as_operand(-2 * self.symbol(x) * self.symbol(self.tangents[x]))
+                total = as_operand(-2.0 * self.symbol(x) * self.symbol(self.tangents[x]))
             out += recorder.ops
             active = []
         square = is_square(op)
@@ -124,8 +124,8 @@ class _Forward:
             with Recorder(op.loc, self.types) as recorder:
                 contribution = rule.jvps[i](self.symbol(self.tangents[op.args[i]]), self.symbol(result),
                                             *map(self.symbol, op.args), **params)
-                if square:  # `x * x`: both factors' terms at once
-                    contribution = contribution * 2
+                if square:  # `x * x`: both factors' terms at once (2.0: float arithmetic stays float)
+                    contribution = contribution * 2.0
                 if rule.unbroadcast and self._may_broadcast(op.args[i], result):
                     contribution = _spread_tangent(contribution, self.symbol(result))
                 contribution = as_operand(contribution)

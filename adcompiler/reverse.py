@@ -307,8 +307,8 @@ class _Sweep:
                 contribution = rule.vjps[i](cotangent, symbol(result), *map(symbol, op.args), **params)
                 if contribution is None:  # the rule says: no cotangent for this argument
                     continue
-                if square:  # `x * x`: both factors' contributions at once
-                    contribution = contribution * 2
+                if square:  # `x * x`: both factors' contributions at once (2.0: float arithmetic stays float)
+                    contribution = contribution * 2.0
                 if isinstance(contribution, tracing.Spread):
                     contribution = self._spread(contribution.value, op.args[i])
                 else:

@@ -8,7 +8,7 @@ def branch_grad(x):
     # backward pass
     sum_y_times_y_bar = 1.0
     # return np.sum(y * y)  (golden_functions.py:56)
-    y_bar = sum_y_times_y_bar * y * 2
+    y_bar = sum_y_times_y_bar * y * 2.0
     if gt_sum_x:
         # y = x * 2  (golden_functions.py:53)
         x_bar = y_bar * 2

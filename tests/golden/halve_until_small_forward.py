@@ -3,6 +3,6 @@ def halve_until_small_grad(x):
     while x > 1.0:
         x_dot = x_dot * 0.5
         x = x * 0.5
-    x_times_x_dot = x_dot * x * 2
+    x_times_x_dot = x_dot * x * 2.0
     x_times_x_dot = float(x_times_x_dot)
     return x_times_x_dot

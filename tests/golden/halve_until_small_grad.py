@@ -7,7 +7,7 @@ def halve_until_small_grad(x):
     # backward pass
     x_times_x_bar = 1.0
     # return x * x  (golden_functions.py:71)
-    x_bar = x_times_x_bar * x_1 * 2
+    x_bar = x_times_x_bar * x_1 * 2.0
     # while x > 1.0:  (golden_functions.py:69)
     for _ in range(_n):
         # x = x * 0.5  (golden_functions.py:70)
