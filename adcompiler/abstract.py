@@ -78,7 +78,10 @@ _FLOAT, _INT = ("f",), ("i",)
 
 def exact_key(args, _ndarray=np.ndarray) -> tuple:
     """A quicker key than `signature`, with exact shapes: the first cache a call looks in."""
-    return tuple([(a.dtype, a.shape) if type(a) is _ndarray else _describe(a) for a in args])
+    return tuple([(a.dtype, a.shape) if type(a) is _ndarray else _NUMBERS.get(type(a)) or _describe(a) for a in args])
+
+
+_NUMBERS = {float: _FLOAT, int: _INT, bool: _INT}  # what `_describe` says of Python numbers, without the call
 
 
 def _describe(a):
