@@ -1,16 +1,18 @@
 """Timing: interleaved rounds of calibrated blocks, and adcompiler's compile time.
 
 Each system is calibrated to a repetition count `n` whose block of `n` calls takes about
-`block_ns`. A round times one block of every system, in an order rotated by one system
-each round, so that slow drifts of the machine (frequency, another process) fall on all
-systems alike. The result per system is the list of per-call times of its blocks, in
-microseconds; the report takes their median. The garbage collector is off inside a
+`block_ns`. A round times one block of every system, in an order shuffled each round
+(the same orders in every run), so that slow drifts of the machine (frequency, another
+process) fall on all systems alike, and no system always follows the same one. The
+result per system is the list of per-call times of its blocks, in microseconds; the
+report takes their median. The garbage collector is off inside a
 block (as `timeit` does) and runs between blocks. The clock is wall time
 (`perf_counter_ns`) unless `use_clock("cpu")` chose the process's CPU time.
 """
 from __future__ import annotations
 
 import gc
+import random
 import statistics
 import time
 import tracemalloc
@@ -60,11 +62,14 @@ def interleaved(calls: dict, block_ns: int, rounds: int) -> dict:
     reps = {name: calibrate(call, block_ns) for name, call in calls.items()}
     samples = {name: [] for name in calls}
     names = list(calls)
-    for r in range(rounds):
-        shift = r % len(names)
-        for name in names[shift:] + names[:shift]:
+    order = random.Random(len(names))  # the same orders in every run
+    for _ in range(rounds):
+        # A new order each round: a system that frees large arrays leaves the next one to
+        # fault the memory back in, so no system may always follow the same one.
+        order.shuffle(names)
+        for name in names:
             samples[name].append(_block(calls[name], reps[name]) / reps[name] / 1000)
-    return {name: (reps[name], samples[name]) for name in names}
+    return {name: (reps[name], samples[name]) for name in calls}
 
 
 def summary(samples: list) -> dict:
