@@ -424,7 +424,7 @@ def _getitem(avs, operands, kwargs):
         return x.get(key.value)
     if not isinstance(x, Array) or x.dims is None:
         return None
-    if isinstance(index, Scalar) and index.kind == "int" or index == SLICE:
+    if isinstance(index, Scalar) and index.kind == "int" or _is_slice(index):
         items = (index,)
     elif isinstance(key, Const) and key.name is None:
         items = key.value if isinstance(key.value, tuple) else (key.value,)
@@ -438,7 +438,7 @@ def _getitem(avs, operands, kwargs):
             axis += 1
         elif item is None:
             dims.append(ONE)
-        elif isinstance(item, slice) or item == SLICE:
+        elif isinstance(item, slice) or _is_slice(item):
             if axis >= len(x.dims):
                 return None
             full = item == slice(None)  # a slice made at run time (`SLICE`) keeps the axis, of unknown size
@@ -528,6 +528,10 @@ SLICE = "slice"  # the abstract value of `slice(a, b)`, made at run time: `x[a:b
 
 def _slice(avs, operands, kwargs):
     return SLICE
+
+
+def _is_slice(x) -> bool:
+    return isinstance(x, str) and x == SLICE  # (an index may be an array: no `==` on it)
 
 
 def _update(avs, operands, kwargs):

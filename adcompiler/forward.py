@@ -223,7 +223,6 @@ class _Forward:
         self.tangents.update(zip((op.results[j] for j in order), results_dot))
         return pre, dataclasses.replace(op, **changes)
 
-
     def _one_scalar_source(self, op, carried_with_tangent, outer) -> bool:
         """Whether every tangent in the loop's body is a multiple of one number: the loop
         carries the tangent of one Python float, and reads no other tangent."""

@@ -308,7 +308,8 @@ class _Sweep:
                 if contribution is None:  # the rule says: no cotangent for this argument
                     continue
                 if square:  # `x * x`: both factors' contributions at once (2.0: float arithmetic stays float)
-                    contribution = contribution * 2.0
+                    contribution = tracing.Spread(contribution.value * 2.0) \
+                        if isinstance(contribution, tracing.Spread) else contribution * 2.0
                 if isinstance(contribution, tracing.Spread):
                     contribution = self._spread(contribution.value, op.args[i])
                 else:
