@@ -5,7 +5,9 @@ before the loop, every iteration multiplies one slice of `xs` by the same matrix
 `xs @ Wx` forms them all in one NumPy call (`np.matmul` maps over leading axes), and
 the loop reads its slice, `xs_matmul_Wx[t]`. The loop visits every slice exactly once,
 so nothing is computed that the loop would not have; one product replaces many small
-ones, each of which costs more in calling than in arithmetic.
+ones, each of which costs more in calling than in arithmetic. (One difference remains:
+with no slice at all and a `W` of the wrong shape, the product raises where the loop
+would not have run; such a function fails on any other data.)
 
 `hoist_indexed_products` does this in the generated function after the reverse pass,
 where it speeds up the forward sweep and leaves the adjoints as they were. It applies
