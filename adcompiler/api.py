@@ -144,7 +144,8 @@ class _Runner:
         likes = args if likes is None else likes
         if self.mode == "vjp":
             value, pullback = self.function(*args)
-            return value, _Pullback(pullback, [likes[i] for i in self.wrt], self.tuple_wrt)
+            retry = (lambda: self.gradient.with_numpy_numbers(likes)) if self.compiled.python_numbers else None
+            return value, _Pullback(pullback, [likes[i] for i in self.wrt], self.tuple_wrt, retry)
         if not self.compiled.with_value:  # the generated code returns what the caller gets
             if self.retain:
                 grads, retained = self.function(*args)
@@ -169,15 +170,24 @@ class _Runner:
 
 
 class _Pullback:
-    """`pullback(v)`: the vector-Jacobian product for the seed `v` (of the output's shape)."""
+    """`pullback(v)`: the vector-Jacobian product for the seed `v` (of the output's shape).
+    `retry`, for a variant that computes on Python numbers: the `vjp` call again with
+    NumPy's arithmetic, where this backward pass raises (see `Gradient.with_numpy_numbers`)."""
 
-    def __init__(self, fn, inputs, tuple_wrt: bool):
+    def __init__(self, fn, inputs, tuple_wrt: bool, retry=None):
         self._fn = fn
         self._inputs = inputs
         self._tuple_wrt = tuple_wrt
+        self._retry = retry
 
     def __call__(self, seed):
-        grads = self._fn(seed)
+        try:
+            grads = self._fn(seed)
+        except (OverflowError, ZeroDivisionError, ValueError, TypeError):
+            if self._retry is None:
+                raise
+            _, pullback = self._retry()
+            return pullback(seed)
         if self._tuple_wrt:
             return tuple(_fresh(g, x) for g, x in zip(grads, self._inputs))
         return _fresh(grads, self._inputs[0])

@@ -292,3 +292,15 @@ def test_gradients_of_zero_dimensional_arrays_are_zero_dimensional_arrays():
     gx, gy = ad.grad(f, wrt=(0, 1))(np.array(2.0), np.ones((2, 2)))
     assert type(gx) is np.ndarray and gx.shape == () and gx == 5.0
     np.testing.assert_array_equal(gy, np.full((2, 2), 2.0))
+
+
+def test_a_pullback_on_floats_falls_back_to_numpy_too():
+    f = function_from_source("""
+    def root(x):
+        return np.sqrt(x) * 3.0
+    """)
+    value, pullback = ad.vjp(f)(0.0)
+    with np.errstate(divide="ignore"):
+        assert pullback(1.0) == np.inf  # 1.5 / sqrt(0.0): a float division by zero in `math`
+    value, pullback = ad.vjp(f)(4.0)
+    assert pullback(1.0) == pytest.approx(0.75) and type(pullback(1.0)) is float
