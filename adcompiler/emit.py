@@ -45,9 +45,11 @@ class Emitted:
     name: str
 
 
-def emit(fn: Function, layout: str = "flat", user_names=(), types=None) -> Emitted:
-    """`types`: what is known of the values (see `abstract`); numbers then use `math`."""
-    return _Emitter(fn, layout, set(user_names), types or {}).run()
+def emit(fn: Function, layout: str = "flat", user_names=(), types=None, plain=False) -> Emitted:
+    """`types`: what is known of the values (see `abstract`); numbers then use `math`.
+    `plain`: no runtime helpers that only make the code faster (`mean`, `softplus`), so
+    that the front end can read the result (to differentiate it again)."""
+    return _Emitter(fn, layout, set(user_names), types or {}, plain).run()
 
 
 class _Scope:
@@ -70,12 +72,12 @@ class _Scope:
 
 
 class _Emitter:
-    def __init__(self, fn: Function, layout: str, user_names: set, types: dict):
+    def __init__(self, fn: Function, layout: str, user_names: set, types: dict, plain: bool = False):
         self.fn = fn
         self.layout = layout
         self.user_names = user_names
         self.namer = Namer(claimable=user_names)
-        self.exprs = Expressions(self.namer, types)
+        self.exprs = Expressions(self.namer, types, plain)
         self.by_hint: dict[str, list[str]] = {}
         self.lines: list[str] = []
         self.backward_at = len(fn.body.ops) if fn.backward_at is None else fn.backward_at

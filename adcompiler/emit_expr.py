@@ -41,9 +41,10 @@ _METHODS = {runtime.RowTerms.product: "product", runtime.RowTerms.column_sum: "c
 class Expressions:
     """Builds expressions; `names` maps values to their names, `inline` to the op written in place."""
 
-    def __init__(self, namer: Namer, types: dict | None = None):
+    def __init__(self, namer: Namer, types: dict | None = None, plain: bool = False):
         self.namer = namer
         self.types = types or {}
+        self.plain = plain  # no helpers that only make it faster (`emit`)
         self.names: dict = namer.names
         self.inline: dict = {}  # value -> the Call op written where the value is read
         self.namespace: dict = {}
@@ -133,7 +134,8 @@ class Expressions:
             return ast.Attribute(self.operand(args[0]), "T")
         if fn in (np.size, np.shape) and len(args) == 1 and isinstance(self.types.get(args[0]), Array):
             return ast.Attribute(self.operand(args[0]), fn.__name__)  # x.size: an attribute, not a call
-        if fn is np.mean and len(args) == 1 and not op.kwargs and _summed_exactly(self.types.get(args[0])):
+        if fn is np.mean and len(args) == 1 and not op.kwargs and not self.plain \
+                and _summed_exactly(self.types.get(args[0])):
             return ast.Call(self.callee(runtime.mean), [self.operand(args[0])], [])
         if fn in _REDUCTION_METHODS and len(args) == 1 and isinstance(self.types.get(args[0]), Array):
             keywords = [ast.keyword(k, self.operand(v)) for k, v in op.kwargs]  # x.sum(axis=0): no Python wrapper
@@ -142,7 +144,7 @@ class Expressions:
             keywords = [ast.keyword(k, self.operand(v)) for k, v in op.kwargs]
             return ast.Call(ast.Attribute(self.operand(args[0]), _METHODS[fn]), [self.operand(a) for a in args[1:]],
                             keywords)
-        if fn is np.logaddexp and len(args) == 2 and not op.kwargs and any(map(_is_zero, args)):
+        if fn is np.logaddexp and len(args) == 2 and not op.kwargs and not self.plain and any(map(_is_zero, args)):
             other = args[1] if _is_zero(args[0]) else args[0]
             if isinstance(self.types.get(other), Array):  # softplus: the same values, much faster
                 return ast.Call(self.callee(runtime.softplus), [self.operand(other)], [])

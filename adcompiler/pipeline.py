@@ -12,6 +12,7 @@ import contextlib
 import gc
 import os
 import sys
+import weakref
 from dataclasses import dataclass
 
 import gast
@@ -64,7 +65,7 @@ def front_end(fn, request: Request, dump=None) -> FrontEnd:
 
 def _front_end(fn, request: Request, dump=None) -> FrontEnd:
     show = dumper(dump)
-    source = parse(fn)
+    source = parse(_transformable(fn))
     show("parse", lambda: gast.dump(source.tree, indent=2))
     source = normalize(fence(source))
     primal = verify(lower(source))
@@ -74,9 +75,29 @@ def _front_end(fn, request: Request, dump=None) -> FrontEnd:
     return FrontEnd(source, primal, frozenset(_user_names(source)))
 
 
-def compile_gradient(fn, request: Request, layout: str, dump=None, signature=None, want_value=True) -> Compiled:
+def compile_gradient(fn, request: Request, layout: str, dump=None, signature=None, want_value=True,
+                     plain=False) -> Compiled:
     with _no_garbage_collection():  # the pipeline makes many small objects and no cycles worth collecting
-        return _compile_gradient(fn, request, layout, dump, signature, want_value)
+        compiled = _compile_gradient(fn, request, layout, dump, signature, want_value, plain)
+    if not plain:
+        _ORIGINS[compiled.function] = (fn, request, layout, signature, want_value)
+    return compiled
+
+
+# generated function -> how it was made: to make it again in the plain form when it is itself
+# differentiated (`_transformable`)
+_ORIGINS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _transformable(fn):
+    """`fn`, or, for a function adcompiler generated, the same derivative compiled `plain`:
+    without the loop transformations and runtime helpers that only make it faster
+    (`RowTerms`, `del`, `mean`, `softplus`), which the front end does not read."""
+    origin = _ORIGINS.get(fn)
+    if origin is None:
+        return fn
+    original, request, layout, signature, want_value = origin
+    return compile_gradient(original, request, layout, None, signature, want_value, plain=True).function
 
 
 @contextlib.contextmanager
@@ -96,7 +117,8 @@ def check_gradient(fn, request: Request, dump=None) -> None:
         check(cached_front_end(fn, request, dump).primal, request)
 
 
-def _compile_gradient(fn, request: Request, layout: str, dump=None, signature=None, want_value=True) -> Compiled:
+def _compile_gradient(fn, request: Request, layout: str, dump=None, signature=None, want_value=True,
+                      plain=False) -> Compiled:
     """The pipeline: front end, infer, reverse, optimise, emit, compile. Without
     `want_value`, and with an output known to be a scalar, the generated function
     returns the gradients alone, as the caller gets them."""
@@ -117,9 +139,10 @@ def _compile_gradient(fn, request: Request, layout: str, dump=None, signature=No
     show("reverse", adjoint)
     adjoint = eliminate_dead_code(eliminate_common_subexpressions(measure_earliest(adjoint)))
     adjoint = verify(fold_renames(drop_needless_conversions(adjoint, types), front.names, types))
-    adjoint = verify(eliminate_dead_code(batch_accumulations(hoist_indexed_products(adjoint, types), types)))
+    if not plain:
+        adjoint = verify(eliminate_dead_code(batch_accumulations(hoist_indexed_products(adjoint, types), types)))
     show("optimize", adjoint)
-    emitted = emit(adjoint, layout, front.names, types)
+    emitted = emit(adjoint, layout, front.names, types, plain)
     show("emit", emitted.source)
     return Compiled(load(emitted), emitted.source, front.primal, adjoint, front.source, scalar,
                     _plain_gradients(adjoint, request, types) if with_value and not finished else (), with_value,

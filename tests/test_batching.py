@@ -216,3 +216,17 @@ def test_a_collector_is_fed_after_the_last_of_its_terms():
     g = ad.grad(f, wrt=(0, 1))
     g(*args)
     ad.check_grads(f, *args, wrt=(0, 1))
+
+
+def test_a_batched_gradient_is_read_back_in_its_plain_form():
+    """A generated gradient with collectors (`RowTerms`, `del`) is itself in the accepted
+    language: the front end reads the same derivative compiled without them."""
+    from adcompiler import pipeline
+    from adcompiler.reverse import Request
+
+    args = rnn_inputs(np.random.default_rng(11))
+    first = ad.grad(RNN, wrt=(0, 1, 2))
+    first(*args)
+    assert "RowTerms(" in first.source and "del " in first.source
+    front = pipeline.front_end(first.compiled.function, Request(wrt=(0,)))
+    assert front.primal.name == first.compiled.function.__name__

@@ -160,3 +160,21 @@ def test_minus_x_times_x_is_differentiated_without_reading_minus_x():
     ad.check_grads(f, 0.3)
     g(0.3)
     assert "math.exp(-x * x)" in g.source and "-2.0 * x" in g.source
+
+
+def test_a_second_derivative_flows_through_the_gradients_conversion():
+    f = function_from_source("""
+    def cubic(x):
+        y = x.astype(np.float64)
+        return np.sum(np.sin(y) * y ** 3)
+    """)
+    x = np.array([0.3, -0.8, 1.1], dtype=np.float32)
+    first = ad.grad(f)
+    first(x)
+    assert "gradient(" in first.source  # the conversion to float32 is differentiated through, not zeroed
+    seed = np.array([0.5, -1.0, 2.0])
+    _, pullback = ad.vjp(first.compiled.function)(x.astype(np.float64))
+    second = pullback((0.0, seed))  # the generated function returns (value, gradient)
+    x64 = x.astype(np.float64)
+    hessian_diagonal = (6 * x64 - x64 ** 3) * np.sin(x64) + 6 * x64 ** 2 * np.cos(x64)
+    np.testing.assert_allclose(second, seed * hessian_diagonal, rtol=1e-6)

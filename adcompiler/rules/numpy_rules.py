@@ -291,6 +291,11 @@ def _float_dtype(dtype) -> bool:
 
 
 # a cast to a float type passes the gradient; a cast to an integer type has none
+# a returned gradient's conversion to its input's type and dtype: the identity on values
+# (what a second derivative differentiates through); `like` lends only its dtype
+for _conversion in (runtime.as_gradient, runtime.as_own_gradient):
+    defvjp(_conversion, lambda g, ans, x, like: g, lambda g, ans, x, like: None)
+    defjvp(_conversion, lambda t, ans, x, like: t, lambda t, ans, x, like: 0.0 * ans)
 defvjp(runtime.astype, lambda g, ans, x, dtype: g if _float_dtype(dtype) else None, params=("dtype",))
 defjvp(runtime.astype, lambda t, ans, x, dtype: t if _float_dtype(dtype) else 0.0 * t)
 
@@ -374,7 +379,7 @@ nondiff(
     np.shape, np.ndim, np.size, np.zeros, np.ones, np.empty, np.eye, np.arange,
     np.zeros_like, np.ones_like, np.empty_like,
     builtins.len, builtins.int, builtins.bool, builtins.range, builtins.slice,
-    math.floor, math.ceil, runtime.stop_gradient, runtime.dtype_of, runtime.as_gradient,
+    math.floor, math.ceil, runtime.stop_gradient, runtime.dtype_of,
     runtime.zeros_like_input, builtins.isinstance, builtins.round,
     np.any, np.all,
 )
