@@ -16,7 +16,7 @@ import inspect
 import numpy as np
 
 from . import abstract
-from .errors import ADError, NonScalarOutputError, WrtError
+from .errors import ADError, NonScalarOutputError, UnsupportedArgumentError, WrtError
 from .lower import UnresolvedNameError
 from .pipeline import STAGES, Compiled, cached_gradient, check_gradient, clear_caches  # noqa: F401
 from .reverse import Request
@@ -145,7 +145,7 @@ class _Runner:
         if self.mode == "vjp":
             value, pullback = self.function(*args)
             retry = (lambda: self.gradient.with_numpy_numbers(likes)) if self.compiled.python_numbers else None
-            return value, _Pullback(pullback, [likes[i] for i in self.wrt], self.tuple_wrt, retry)
+            return value, _Pullback(pullback, [likes[i] for i in self.wrt], self.tuple_wrt, retry, value)
         if not self.compiled.with_value:  # the generated code returns what the caller gets
             if self.retain:
                 grads, retained = self.function(*args)
@@ -174,13 +174,15 @@ class _Pullback:
     `retry`, for a variant that computes on Python numbers: the `vjp` call again with
     NumPy's arithmetic, where this backward pass raises (see `Gradient.with_numpy_numbers`)."""
 
-    def __init__(self, fn, inputs, tuple_wrt: bool, retry=None):
+    def __init__(self, fn, inputs, tuple_wrt: bool, retry=None, value=None):
         self._fn = fn
         self._inputs = inputs
         self._tuple_wrt = tuple_wrt
         self._retry = retry
+        self._value = value
 
     def __call__(self, seed):
+        _check_seed(seed, self._value)
         try:
             grads = self._fn(seed)
         except (OverflowError, ZeroDivisionError, ValueError, TypeError):
@@ -191,6 +193,23 @@ class _Pullback:
         if self._tuple_wrt:
             return tuple(_fresh(g, x) for g, x in zip(grads, self._inputs))
         return _fresh(grads, self._inputs[0])
+
+
+def _check_seed(seed, value) -> None:
+    """Refuse a seed that does not have the structure and shapes of the output: a tuple for
+    a tuple, an array of the output's shape for an array (a number for a number)."""
+    if isinstance(value, (tuple, list)):
+        if not isinstance(seed, (tuple, list)) or len(seed) != len(value):
+            raise UnsupportedArgumentError(
+                f"the function returned a {type(value).__name__} of {len(value)} items; the seed must be a tuple "
+                f"of as many (got {type(seed).__name__})", None,
+                "Pass one seed per output item, e.g. `pullback((1.0, np.ones_like(y)))`.")
+        for s, v in zip(seed, value):
+            _check_seed(s, v)
+    elif np.shape(seed) != np.shape(value):
+        raise UnsupportedArgumentError(
+            f"the seed has shape {np.shape(seed)}, the output it stands for has shape {np.shape(value)}", None,
+            "Pass a seed of the output's shape.")
 
 
 def grad(fn=None, wrt=0, *, retain=(), dump=None):

@@ -304,3 +304,16 @@ def test_a_pullback_on_floats_falls_back_to_numpy_too():
         assert pullback(1.0) == np.inf  # 1.5 / sqrt(0.0): a float division by zero in `math`
     value, pullback = ad.vjp(f)(4.0)
     assert pullback(1.0) == pytest.approx(0.75) and type(pullback(1.0)) is float
+
+
+def test_a_seed_that_does_not_fit_the_output_is_refused():
+    f = function_from_source("""
+    def pair(x):
+        return np.sum(x), x * 2.0
+    """)
+    value, pullback = ad.vjp(f)(np.array([1.0, 2.0, 3.0]))
+    np.testing.assert_array_equal(pullback((1.0, np.ones(3))), [3.0, 3.0, 3.0])
+    with pytest.raises(ad.ADError, match="tuple of as many"):
+        pullback(np.array([0.5, -1.0, 2.0]))  # was read item by item: a silently wrong product
+    with pytest.raises(ad.ADError, match="shape"):
+        pullback((1.0, np.ones(2)))
