@@ -308,7 +308,10 @@ class RowTerms:
     the sum. Generated code makes one per right-hand matrix of a loop (see `batching`).
     """
 
-    BLOCK = 49152  # elements held before stacking: enough for fast products, few for memory
+    # Elements held before stacking: enough for fast products, few for memory, and stacks
+    # mostly under glibc's 128 KiB mmap threshold (a larger array is mapped afresh and
+    # page-faulted in on every allocation).
+    BLOCK = 24576
 
     __slots__ = ("_rights", "_lefts", "_rows", "_width", "_parts", "_sums_columns", "_stacked", "_handed")
 
