@@ -12,7 +12,16 @@ stacks and multiplies them every few thousand elements (so the rows it holds sta
 and after the loop the accumulator gets the total. Terms that share their right-hand
 matrix share one collector, so `g` is stacked once for `W_bar` and `b_bar` alike.
 Only 2-D operands (known from the argument signature) qualify: then stacking rows is
-exact algebra, and only the order of the floating-point additions changes.
+exact algebra, and only the order of the floating-point additions changes. (At run
+time the collector stacks only float64 or complex128 rows; others it adds term by term,
+as the loop would have.) The generated code stays readable:
+
+    terms = RowTerms(lefts=2, column_sum=True)
+    for h_1, h_2, xs_t in reversed(_tape):
+        g = h_bar * (1 - h_1 ** 2)
+        terms.add(g, xs_t, h_2)
+        h_bar = g @ Wh.T
+    Wx_bar = terms.product(0, zeros_like=Wx)
 """
 from __future__ import annotations
 
