@@ -32,7 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import abstract, runtime
-from .ir import Call, Const, For, Function, Region, Value, substitute, uses, with_regions
+from .ir import Call, Const, For, Function, Region, Value, rewrite_loops, uses
 
 _PRODUCTS = (operator.matmul, np.matmul, np.dot)
 
@@ -52,37 +52,19 @@ class _Term:
 def batch_accumulations(fn: Function, types: dict) -> Function:
     if not types:
         return fn
-    starts = []  # per op of the body, where its replacement starts
-    body = _region(fn.body, types, starts)
-    if body is fn.body:
-        return fn
-    backward_at = fn.backward_at if fn.backward_at is None else (starts + [len(body.ops)])[fn.backward_at]
-    return dataclasses.replace(fn, body=body, backward_at=backward_at)
+
+    def batched(loop: For, region: Region, renamed: dict):
+        terms = _terms(loop, types)
+        return _batched(loop, terms, types, renamed, _zero_starts(region)) if terms else None
+
+    return rewrite_loops(fn, batched)
 
 
-def _region(region: Region, types: dict, starts=None) -> Region:
-    ops, changed, renamed = [], False, {}
+def _zero_starts(region: Region) -> dict:
+    """`zeros_like_input(x)` values read once (as a loop's initial value), and their `x`."""
     counts = uses(region)
-    zero_starts = {op.results[0]: op.args[0] for op in region.ops
-                   if isinstance(op, Call) and op.fn is runtime.zeros_like_input and counts.get(op.results[0]) == 1}
-    for op in region.ops:
-        if starts is not None:
-            starts.append(len(ops))
-        if isinstance(op, Call):
-            ops.append(op)
-            continue
-        inner = [_region(r, types) for r in op.regions]
-        if any(a is not b for a, b in zip(inner, op.regions)):
-            op, changed = with_regions(op, inner), True
-        terms = _terms(op, types) if isinstance(op, For) else []
-        if terms:
-            ops += _batched(op, terms, types, renamed, zero_starts)
-            changed = True
-        else:
-            ops.append(op)
-    if not changed:
-        return region
-    return substitute(dataclasses.replace(region, ops=tuple(ops)), renamed)
+    return {op.results[0]: op.args[0] for op in region.ops
+            if isinstance(op, Call) and op.fn is runtime.zeros_like_input and counts.get(op.results[0]) == 1}
 
 
 def _terms(loop: For, types: dict) -> list:

@@ -24,7 +24,7 @@ import operator
 import numpy as np
 
 from . import abstract
-from .ir import Call, Const, For, Function, Region, Value, defined_in, with_regions
+from .ir import Call, Const, For, Function, Region, Value, defined_in, rewrite_loops
 
 _MATMUL = (operator.matmul, np.matmul)
 
@@ -34,36 +34,18 @@ def hoist_indexed_products(fn: Function, types: dict) -> Function:
     generated code deletes them before the backward pass, which does not read them."""
     if not types:
         return fn
-    starts = []  # per op of the body, where its replacement starts
-    made = []
-    body = _region(fn.body, types, starts, made)
-    if body is fn.body:
+
+    def hoisted(loop: For, region: Region, renamed: dict):
+        producers = {op.results[0]: op for op in region.ops if isinstance(op, Call)}
+        products, loop = _hoisted(loop, producers, types)
+        return products + [loop] if products else None
+
+    new = rewrite_loops(fn, hoisted)
+    if new is fn:
         return fn
-    backward_at = fn.backward_at if fn.backward_at is None else (starts + [len(body.ops)])[fn.backward_at]
-    return dataclasses.replace(fn, body=body, backward_at=backward_at, released=fn.released + tuple(made))
-
-
-def _region(region: Region, types: dict, starts=None, made=None) -> Region:
-    producers = {op.results[0]: op for op in region.ops if isinstance(op, Call)}
-    ops, changed = [], False
-    for op in region.ops:
-        if starts is not None:
-            starts.append(len(ops))
-        if isinstance(op, Call):
-            ops.append(op)
-            continue
-        inner = [_region(r, types) for r in op.regions]
-        if any(a is not b for a, b in zip(inner, op.regions)):
-            op, changed = with_regions(op, inner), True
-        if isinstance(op, For):
-            hoisted, op = _hoisted(op, producers, types)
-            if hoisted:
-                ops += hoisted
-                changed = True
-                if made is not None:
-                    made += [h.results[0] for h in hoisted]
-        ops.append(op)
-    return dataclasses.replace(region, ops=tuple(ops)) if changed else region
+    before = {id(op) for op in fn.body.ops}
+    made = tuple(op.results[0] for op in new.body.ops if isinstance(op, Call) and id(op) not in before)
+    return dataclasses.replace(new, released=fn.released + made)
 
 
 def _hoisted(loop: For, producers: dict, types: dict):

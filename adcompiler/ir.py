@@ -235,6 +235,41 @@ def free_values(region: Region) -> list:
     return list(seen)
 
 
+def rewrite_loops(fn: Function, rewrite) -> Function:
+    """`fn` with each `For` loop, innermost first, replaced by the ops `rewrite(loop,
+    region, renamed)` returns (None: the loop stays as it is). `region` is the region the
+    loop is in; `rewrite` may map values the loop defined to new ones in `renamed`, and
+    every later read in that region follows. `backward_at` follows the inserted ops."""
+    starts: list = []  # per op of the body, where its replacement starts
+    body = _rewrite_loops(fn.body, rewrite, starts)
+    if body is fn.body:
+        return fn
+    backward_at = fn.backward_at if fn.backward_at is None else (starts + [len(body.ops)])[fn.backward_at]
+    return replace(fn, body=body, backward_at=backward_at)
+
+
+def _rewrite_loops(region: Region, rewrite, starts=None) -> Region:
+    ops, changed, renamed = [], False, {}
+    for op in region.ops:
+        if starts is not None:
+            starts.append(len(ops))
+        if isinstance(op, Call):
+            ops.append(op)
+            continue
+        inner = [_rewrite_loops(r, rewrite) for r in op.regions]
+        if any(a is not b for a, b in zip(inner, op.regions)):
+            op, changed = with_regions(op, inner), True
+        new = rewrite(op, region, renamed) if isinstance(op, For) else None
+        if new is None:
+            ops.append(op)
+        else:
+            ops += new
+            changed = True
+    if not changed:
+        return region
+    return substitute(replace(region, ops=tuple(ops)), renamed)
+
+
 def with_regions(op, regions):
     """`op` (an `If`, `For` or `While`) with its regions replaced, in the order of `op.regions`."""
     if isinstance(op, If):
