@@ -367,18 +367,19 @@ class RowTerms:
             return
         per_left = list(zip(*self._lefts))  # per left, the matrices of every `add`
         self._lefts.clear()
-        if _stackable(rights) and all(map(_stackable, per_left)):
-            right = rights[0] if len(rights) == 1 else np.concatenate(rights)
+        right = _stacked(rights)
+        lefts = [_stacked(matrices) for matrices in per_left] if right is not None else ()
+        if right is not None and all(left is not None for left in lefts):
             rights.clear()  # the rows are in `right` now: let go of the matrices nothing else holds
-            for parts, lefts in zip(self._parts, per_left):
-                parts.append((lefts[0] if len(lefts) == 1 else np.concatenate(lefts)).T @ right)
+            for parts, left in zip(self._parts, lefts):
+                parts.append(left.T @ right)
             if self._sums_columns:
                 self._parts[-1].append(right.sum(axis=0))
         else:  # term by term, in the loop's order
             self._stacked = False
             for i, right in enumerate(rights):
-                for parts, lefts in zip(self._parts, per_left):
-                    parts.append(lefts[i].T @ right)
+                for parts, matrices in zip(self._parts, per_left):
+                    parts.append(matrices[i].T @ right)
                 if self._sums_columns:
                     self._parts[-1].append(right.sum(axis=0))
             rights.clear()
@@ -388,13 +389,20 @@ class RowTerms:
 _WIDEST = (np.dtype(np.float64), np.dtype(np.complex128))
 
 
-def _stackable(matrices) -> bool:
-    """Whether stacking these rows changes only the order of additions: one dtype, whose
-    products NumPy forms in that dtype, and the widest (a float32 block would be summed
-    in float32 where the loop adds each product to a float64 accumulator)."""
-    first = matrices[0]
-    dtype, width = first.dtype, first.shape[1:]
-    return dtype in _WIDEST and all(m.dtype == dtype and m.shape[1:] == width for m in matrices)
+def _stacked(matrices):
+    """The rows of `matrices` in one array, or None where stacking would change more than
+    the order of additions: unless they have one dtype, whose products NumPy forms in that
+    dtype, and the widest (a float32 block would be summed in float32 where the loop adds
+    each product to a float64 accumulator), and rows of one width."""
+    dtype = matrices[0].dtype
+    if dtype not in _WIDEST:
+        return None
+    if len(matrices) == 1:
+        return matrices[0]
+    try:  # `casting="no"` refuses any other dtype, and rows of another width do not stack
+        return np.concatenate(matrices, dtype=dtype, casting="no")
+    except (TypeError, ValueError):
+        return None
 
 
 def _added_to_zeros(total, like):

@@ -153,6 +153,23 @@ def test_row_terms_of_different_widths_broadcast_as_the_terms_would():
     np.testing.assert_allclose(terms.product(0), pairs[0][1].T @ pairs[0][0] + pairs[1][1].T @ pairs[1][0])
 
 
+@pytest.mark.parametrize("other", [np.float32, np.dtype(">f8")], ids=["float32", "big-endian float64"])
+def test_a_block_of_mixed_dtypes_is_summed_right(other, block):
+    rng = np.random.default_rng(10)
+    rights = [rng.standard_normal((3, 2)) for _ in range(4)]
+    lefts = [rng.standard_normal((3, 5)) for _ in range(4)]
+    lefts[2] = lefts[2].astype(other)
+    terms = RowTerms(lefts=1, column_sum=False)
+    for right, left in zip(rights, lefts):
+        terms.add(right, left)
+    expected = np.zeros((5, 2))
+    for right, left in zip(rights, lefts):
+        expected = expected + left.T @ right
+    total = terms.product(0, zeros_like=np.ones((5, 2)))
+    assert total.dtype == np.float64
+    np.testing.assert_allclose(total, expected, rtol=1e-14)
+
+
 def test_empty_row_terms():
     terms = RowTerms(lefts=1, column_sum=True)
     assert terms.product(0) == 0 and terms.column_sum() == 0
