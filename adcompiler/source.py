@@ -28,6 +28,7 @@ class Source:
     lines: tuple[str, ...]  # the function's lines as they are in the file
     tree: gast.FunctionDef
     bindings: dict = field(default_factory=dict, compare=False)
+    _check: dict = field(default_factory=dict, init=False, compare=False, repr=False)  # number of bindings -> their check
 
     @property
     def name(self) -> str:
@@ -62,17 +63,31 @@ class Source:
 
     def bindings_unchanged(self) -> bool:
         """True while every free name (and module attribute) still denotes the object it
-        denoted at compile time."""
-        for kind, where, name, value in self.bindings.values():
-            if kind == "cell":
-                now = where.cell_contents
-            elif kind == "global":
-                now = where.get(name, _MISSING)
-            else:
-                now = getattr(where, name, _MISSING)
-            if now is not value:
-                return False
-        return True
+        denoted at compile time. Every call of a gradient asks, so the question is compiled
+        into one expression (see `_binding_check`), made again when bindings are added."""
+        check = self._check.get(len(self.bindings))
+        if check is None:
+            self._check.clear()
+            check = self._check[len(self.bindings)] = _binding_check(self.bindings.values())
+        return check()
+
+
+def _binding_check(bindings):
+    """A function of no arguments that is True while each `(kind, where, name, value)` holds:
+    `where.cell_contents is value` for a closure cell, `where.get(name) is value` for a
+    module's globals, `getattr(where, name) is value` for a module attribute."""
+    scope = {"_MISSING": _MISSING}
+    tests = []
+    for i, (kind, where, name, value) in enumerate(bindings):
+        scope[f"where_{i}"], scope[f"value_{i}"] = where, value
+        if kind == "cell":
+            tests.append(f"where_{i}.cell_contents is value_{i}")
+        elif kind == "global":
+            tests.append(f"where_{i}.get({name!r}, _MISSING) is value_{i}")
+        else:
+            tests.append(f"getattr(where_{i}, {name!r}, _MISSING) is value_{i}")
+    exec(f"def unchanged():\n    return {' and '.join(tests) or 'True'}\n", scope)
+    return scope["unchanged"]
 
 
 def parse(fn) -> Source:

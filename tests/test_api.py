@@ -150,6 +150,27 @@ def test_rebinding_a_global_recompiles():
     np.testing.assert_allclose(g(np.ones(2)), [5.0, 5.0])
 
 
+def _scaled_by_a_cell():
+    scale = 2.0
+
+    def f(x):
+        return np.sum(x * scale)
+
+    def rebind(value):
+        nonlocal scale
+        scale = value
+
+    return f, rebind
+
+
+def test_rebinding_a_closure_variable_recompiles():
+    f, rebind = _scaled_by_a_cell()
+    g = ad.grad(f)
+    np.testing.assert_allclose(g(np.ones(2)), [2.0, 2.0])
+    rebind(5.0)
+    np.testing.assert_allclose(g(np.ones(2)), [5.0, 5.0])
+
+
 def test_global_array_is_read_by_name():
     weights = np.array([1.0, 2.0])
     fn = function_from_source("def f(x):\n    return np.sum(x * weights)\n", namespace={"weights": weights})
