@@ -4,8 +4,10 @@ from __future__ import annotations
 import itertools
 import linecache
 import textwrap
+from dataclasses import dataclass
 
 import numpy as np
+import pytest
 
 import adcompiler  # noqa: F401
 
@@ -22,6 +24,27 @@ def function_from_source(text: str, name: str | None = None, namespace: dict | N
     if name is None:
         name = text.split("def ", 1)[1].split("(", 1)[0]
     return scope[name]
+
+
+@dataclass(frozen=True)
+class Case:
+    """One row of a corpus test: `fn(*args)`, differentiated wrt `wrt`; `xfail`: `(kind, reason)`
+    of a known failure, where kind "compile" fails with an `ADError`, "crash" with any
+    exception, and any other kind (a wrong gradient) with an `AssertionError`."""
+
+    fn: object
+    args: tuple
+    wrt: object
+    id: str
+    xfail: tuple | None
+
+    def param(self, failing_kinds):
+        """The row as a `pytest.param`, expected to fail if its known failure is of one of `failing_kinds`."""
+        failing = self.xfail is not None and self.xfail[0] in failing_kinds
+        raises = {"compile": adcompiler.ADError, "crash": Exception}.get(self.xfail[0], AssertionError) \
+            if failing else None
+        marks = [pytest.mark.xfail(strict=True, raises=raises, reason=self.xfail[1])] if failing else []
+        return pytest.param(self.fn, self.args, self.wrt, id=self.id, marks=marks)
 
 
 def make_input(shape, rng, domain: str = "real"):

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import inspect
 import os
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -22,28 +21,11 @@ import adcompiler as ad
 
 from . import corpus_calls as cc
 from . import corpus_calls_helpers as h
-from .helpers import function_from_source
+from .helpers import Case, function_from_source
 
 
 def arr(*values):
     return np.array(values, dtype=float)
-
-
-@dataclass(frozen=True)
-class Case:
-    """One row: `fn(*args)`, differentiated wrt `wrt`; `xfail`: (kind, reason) of a known failure."""
-
-    fn: object
-    args: tuple
-    wrt: object
-    id: str
-    xfail: tuple | None
-
-    def param(self, failing_kinds):
-        failing = self.xfail is not None and self.xfail[0] in failing_kinds
-        raises = {"compile": ad.ADError, "crash": Exception}.get(self.xfail[0], AssertionError) if failing else None
-        marks = [pytest.mark.xfail(strict=True, raises=raises, reason=self.xfail[1])] if failing else []
-        return pytest.param(self.fn, self.args, self.wrt, id=self.id, marks=marks)
 
 
 def case(fn, *args, wrt=None, id=None, xfail=None):
@@ -551,8 +533,6 @@ JOINS = {
 @pytest.mark.parametrize("name", sorted(JOINS))
 def test_joining_tuples_or_lists_is_refused_with_its_line(name):
     """`+` and `*` on tuples and lists would otherwise get the adjoint of array arithmetic."""
-    from .helpers import function_from_source
-
     body, line = JOINS[name]
     fn = function_from_source("def f(x):\n" + body)
     with pytest.raises(ad.UnsupportedSyntaxError) as info:
@@ -562,15 +542,12 @@ def test_joining_tuples_or_lists_is_refused_with_its_line(name):
 
 def test_shape_tuples_still_join():
     """Joining shape tuples carries no gradient: `x.shape + (1,)` stays allowed."""
-    from .helpers import function_from_source
-
     fn = function_from_source("def f(x):\n    y = np.reshape(x, x.shape + (1,))\n    return np.sum(y ** 2)\n")
     x = np.array([0.5, -1.5])
     np.testing.assert_allclose(ad.grad(fn)(x), 2 * x)
 
 
 def test_reversed_slice_of_a_list_display():
-    from .helpers import function_from_source
 
     fn = function_from_source("def f(x):\n    items = [x[i] for i in range(4)]\n    s = 0.0\n"
                               "    for a in items[::-1]:\n        s = s * 2.0 + a\n    return s\n")
@@ -582,7 +559,6 @@ def test_reversed_slice_of_a_list_display():
     ("    d = {}\n    for i in range(3):\n        d[i] = x[i] ** 2\n    return d[0] + d[1]\n", 4),
 ])
 def test_assigning_an_item_of_a_dict_is_refused_with_its_line(body, line):
-    from .helpers import function_from_source
 
     fn = function_from_source("def f(x):\n" + body)
     with pytest.raises(ad.UnsupportedSyntaxError) as info:

@@ -7,7 +7,6 @@ iterations. The inputs keep away from branch boundaries, so that the finite diff
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 
 import numpy as np
 import pytest
@@ -15,27 +14,11 @@ import pytest
 import adcompiler as ad
 
 from . import corpus_control_flow as cf
-from .helpers import function_from_source
+from .helpers import Case, function_from_source
 
 
 def arr(*values):
     return np.array(values, dtype=float)
-
-
-@dataclass(frozen=True)
-class Case:
-    """One row: `fn(*args)`, differentiated wrt `wrt`; `xfail`: the known failure, if any."""
-
-    fn: object
-    args: tuple
-    wrt: object
-    id: str
-    xfail: tuple | None
-
-    def param(self, failing_kinds):
-        failing = self.xfail is not None and self.xfail[0] in failing_kinds
-        marks = [pytest.mark.xfail(strict=True, reason=self.xfail[1])] if failing else []
-        return pytest.param(self.fn, self.args, self.wrt, id=self.id, marks=marks)
 
 
 def case(fn, *args, wrt=0, id=None, xfail=None):
