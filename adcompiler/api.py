@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import weakref
 
 import numpy as np
 
@@ -122,10 +123,10 @@ class _Runner:
     only the checks and conversions that compile time could not settle."""
 
     def __init__(self, gradient: Gradient, compiled: Compiled, args):
-        self.gradient = gradient
+        self._gradient = weakref.ref(gradient)  # not a reference: the gradient holds its runners
         self.compiled = compiled
         self.function = compiled.function
-        request = gradient.request
+        self.request = request = gradient.request
         self.mode = gradient.mode
         self.wrt = request.wrt
         self.tuple_wrt = request.tuple_wrt
@@ -136,7 +137,11 @@ class _Runner:
         fast = not self.retain and compiled.finished and (
             self.mode == "grad" and not compiled.with_value
             or self.mode == "value_and_grad" and compiled.with_value and compiled.scalar_output)
-        self.run = self.function if fast else (lambda *a: self(a))  # the generated code, when it returns it all
+        if fast:  # the generated code returns it all: call it directly (shadows the method `run`)
+            self.run = self.function
+
+    def run(self, *args):
+        return self(args)
 
     def __call__(self, args, likes=None):
         """The call, its results shaped for the caller; gradients take the types of `likes`
@@ -144,12 +149,13 @@ class _Runner:
         likes = args if likes is None else likes
         if self.mode == "vjp":
             value, pullback = self.function(*args)
-            retry = (lambda: self.gradient.with_numpy_numbers(likes)) if self.compiled.python_numbers else None
+            gradient = self._gradient()  # alive: it is calling this runner (and the pullback keeps it)
+            retry = (lambda: gradient.with_numpy_numbers(likes)) if self.compiled.python_numbers else None
             return value, _Pullback(pullback, [likes[i] for i in self.wrt], self.tuple_wrt, retry, value)
         if not self.compiled.with_value:  # the generated code returns what the caller gets
             if self.retain:
                 grads, retained = self.function(*args)
-                return grads, _retained(self.gradient.request, (retained,))
+                return grads, _retained(self.request, (retained,))
             return self.function(*args)
         value, grads, *retained = self.function(*args)
         if not self.scalar_output and np.ndim(value) != 0:
@@ -164,7 +170,7 @@ class _Runner:
             else:
                 grads = _fresh(grads, likes[self.wrt[0]])
         if self.retain:
-            result = (grads, _retained(self.gradient.request, retained))
+            result = (grads, _retained(self.request, retained))
             return (value, *result) if self.mode == "value_and_grad" else result
         return (value, grads) if self.mode == "value_and_grad" else grads
 

@@ -20,4 +20,4 @@ def load(emitted: Emitted):
     linecache.cache[filename] = (len(emitted.source), None, lines, filename)
     namespace = dict(emitted.namespace)
     exec(compile(emitted.source, filename, "exec"), namespace)  # noqa: S102 - our own generated code
-    return namespace[emitted.name]
+    return namespace.pop(emitted.name)  # not left in its own globals, a reference cycle

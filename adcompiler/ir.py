@@ -185,22 +185,20 @@ def walk_ops(region: Region):
 def uses(region: Region) -> dict[Value, int]:
     """How many times each value is read in `region`, nested regions included."""
     counts: dict[Value, int] = {}
+    _count_uses(region, counts)
+    return counts
 
-    def count(operand):
+
+def _count_uses(region: Region, counts: dict) -> None:
+    for op in region.ops:
+        for operand in op.operands:
+            if isinstance(operand, Value):
+                counts[operand] = counts.get(operand, 0) + 1
+        for inner in op.regions:
+            _count_uses(inner, counts)
+    for operand in region.yields:
         if isinstance(operand, Value):
             counts[operand] = counts.get(operand, 0) + 1
-
-    def visit(r: Region):
-        for op in r.ops:
-            for operand in op.operands:
-                count(operand)
-            for inner in op.regions:
-                visit(inner)
-        for operand in r.yields:
-            count(operand)
-
-    visit(region)
-    return counts
 
 
 def defined_in(region: Region) -> set:
@@ -216,23 +214,16 @@ def defined_in(region: Region) -> set:
 def free_values(region: Region) -> list:
     """Values `region` reads but does not define, in order of first use."""
     inside = defined_in(region)
-    seen: dict = {}
+    return list(dict.fromkeys(x for x in _reads(region) if isinstance(x, Value) and x not in inside))
 
-    def note(x):
-        if isinstance(x, Value) and x not in inside:
-            seen.setdefault(x, None)
 
-    def visit(r: Region):
-        for op in r.ops:
-            for x in op.operands:
-                note(x)
-            for inner in op.regions:
-                visit(inner)
-        for x in r.yields:
-            note(x)
-
-    visit(region)
-    return list(seen)
+def _reads(region: Region):
+    """Every operand `region` reads, nested regions included, in program order."""
+    for op in region.ops:
+        yield from op.operands
+        for inner in op.regions:
+            yield from _reads(inner)
+    yield from region.yields
 
 
 def rewrite_loops(fn: Function, rewrite) -> Function:

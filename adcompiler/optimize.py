@@ -126,36 +126,37 @@ def fold_renames(fn: Function, user_names, types: dict) -> Function:
     """`b = rename(a)`, where `a` is a temporary made just for it, becomes `a` named `b`:
     `pred_bar = pred_minus_y_bar` disappears, the adjoint is computed as `pred_bar`."""
     mapping: dict = {}
-
-    def region(r: Region) -> Region:
-        defined = {res: op for op in r.ops if isinstance(op, Call) for res in op.results}
-        folded, dropped = {}, set()
-        for op in r.ops:
-            if isinstance(op, Call) and op.fn is runtime.rename and isinstance(op.args[0], Value):
-                a, b = op.args[0], op.results[0]
-                if a in defined and defined[a].fn is not runtime.rename and a not in folded \
-                        and not _named_by_user(a, user_names):
-                    new = Value(b.hint, a.loc)
-                    folded[a] = new
-                    dropped.add(id(op))
-                    mapping[a] = mapping[b] = new
-                    if a in types:
-                        types[new] = types[a]
-        ops = []
-        for op in r.ops:
-            if id(op) in dropped:
-                continue
-            if isinstance(op, Call) and op.results[0] in folded:
-                op = dataclasses.replace(op, results=(folded[op.results[0]],))
-            elif not isinstance(op, Call):
-                op = with_regions(op, [region(inner) for inner in op.regions])
-            ops.append(op)
-        return Region(r.params, tuple(ops), r.yields)
-
-    body = region(fn.body)
+    body = _folded(fn.body, user_names, types, mapping)
     if not mapping:
         return fn
     return dataclasses.replace(fn, body=substitute(body, mapping))  # renames are backward ops: backward_at holds
+
+
+def _folded(r: Region, user_names, types: dict, mapping: dict) -> Region:
+    """`r` with its renames folded; `mapping` gets every folded value's new value."""
+    defined = {res: op for op in r.ops if isinstance(op, Call) for res in op.results}
+    folded, dropped = {}, set()
+    for op in r.ops:
+        if isinstance(op, Call) and op.fn is runtime.rename and isinstance(op.args[0], Value):
+            a, b = op.args[0], op.results[0]
+            if a in defined and defined[a].fn is not runtime.rename and a not in folded \
+                    and not _named_by_user(a, user_names):
+                new = Value(b.hint, a.loc)
+                folded[a] = new
+                dropped.add(id(op))
+                mapping[a] = mapping[b] = new
+                if a in types:
+                    types[new] = types[a]
+    ops = []
+    for op in r.ops:
+        if id(op) in dropped:
+            continue
+        if isinstance(op, Call) and op.results[0] in folded:
+            op = dataclasses.replace(op, results=(folded[op.results[0]],))
+        elif not isinstance(op, Call):
+            op = with_regions(op, [_folded(inner, user_names, types, mapping) for inner in op.regions])
+        ops.append(op)
+    return Region(r.params, tuple(ops), r.yields)
 
 
 def _named_by_user(value: Value, user_names) -> bool:

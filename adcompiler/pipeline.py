@@ -158,15 +158,16 @@ def _forward_mode_fits(request: Request, layout: str, signature) -> bool:
 
 def _has_python_numbers(signature) -> bool:
     """Whether a signature has a Python float or int, at any depth of its containers."""
-    def has(entry):
-        kind = entry[0]
-        if kind in ("f", "i"):
-            return True
-        if kind in ("tuple", "list"):
-            return any(map(has, entry[1]))
-        return kind == "d" and any(has(d) for _, d in entry[1])
+    return signature is not None and any(map(_is_or_holds_a_number, signature))
 
-    return signature is not None and any(map(has, signature))
+
+def _is_or_holds_a_number(entry) -> bool:
+    kind = entry[0]
+    if kind in ("f", "i"):
+        return True
+    if kind in ("tuple", "list"):
+        return any(map(_is_or_holds_a_number, entry[1]))
+    return kind == "d" and any(_is_or_holds_a_number(d) for _, d in entry[1])
 
 
 def _scalar_output(primal, types) -> bool:

@@ -87,7 +87,7 @@ def _binding_check(bindings):
         else:
             tests.append(f"getattr(where_{i}, {name!r}, _MISSING) is value_{i}")
     exec(f"def unchanged():\n    return {' and '.join(tests) or 'True'}\n", scope)
-    return scope["unchanged"]
+    return scope.pop("unchanged")  # not left in its own globals: that would be a reference cycle
 
 
 def parse(fn) -> Source:

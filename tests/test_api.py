@@ -1,8 +1,10 @@
 """The public API: forms of `grad`, `wrt` and `retain`, caching, `source`, `graph`, `dump`."""
 from __future__ import annotations
 
+import gc
 import linecache
 import traceback
+import weakref
 
 import numpy as np
 import pytest
@@ -338,3 +340,44 @@ def test_a_seed_that_does_not_fit_the_output_is_refused():
         pullback(np.array([0.5, -1.0, 2.0]))  # was read item by item: a silently wrong product
     with pytest.raises(ad.ADError, match="shape"):
         pullback((1.0, np.ones(2)))
+
+
+RNN_LIKE = function_from_source("""
+def rnn_like(W, xs):
+    h = np.zeros((xs.shape[1], W.shape[0]))
+    for t in range(xs.shape[0]):
+        h = np.tanh(xs[t] @ W + h @ W)
+    return np.sum(h ** 2)
+""")
+
+
+@pytest.mark.parametrize("make", [ad.grad, ad.value_and_grad, ad.vjp])
+def test_compiling_makes_no_reference_cycles(make):
+    """Compile-time structures are freed as soon as they are dropped, not by the cycle
+    collector (whose passes over a large compile's objects grew faster than the compile)."""
+    rng = np.random.default_rng(1)
+    args = rng.standard_normal((3, 3)), rng.standard_normal((4, 2, 3))
+    pipeline.clear_caches()
+    gc.collect()
+    gc.disable()
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    try:
+        gradient = make(RNN_LIKE)
+        gradient(*args)
+        dropped = weakref.ref(gradient)
+        del gradient
+        pipeline.clear_caches()
+        assert dropped() is None
+        gc.collect()
+        assert [o for o in gc.garbage if _made_by_adcompiler(o)] == []
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+        gc.enable()
+
+
+def _made_by_adcompiler(o) -> bool:
+    """An instance of one of adcompiler's classes, or a function of its modules or of its generated code."""
+    if isinstance(o, type(_made_by_adcompiler)):
+        return (o.__module__ or "").startswith("adcompiler") or o.__code__.co_filename.startswith("<adcompiler")
+    return (type(o).__module__ or "").startswith("adcompiler")
