@@ -30,7 +30,7 @@ import numpy as np
 
 from . import runtime
 from .errors import UnsupportedSyntaxError
-from .ir import Call, Const, For, Function, If, Region, Value
+from .ir import Call, Const, For, Function, If, Region
 
 ONE, MANY = "1", "n"
 

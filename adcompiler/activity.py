@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .ir import Call, For, Function, If, Region, Value, While
+from .ir import Call, For, Function, If, Region, Value
 from .rules import is_nondiff
 
 

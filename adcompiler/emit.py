@@ -27,8 +27,7 @@ from dataclasses import dataclass
 from . import runtime
 from .aliasing import UPDATES, in_place_updates
 from .emit_expr import Expressions
-from .errors import InternalError
-from .ir import Call, Const, For, Function, If, Region, Value, defined_in, uses
+from .ir import Call, Const, For, Function, If, Region, Value, count_reads, defined_in, uses
 from .naming import Namer
 
 INF = float("inf")
@@ -177,7 +176,7 @@ class _Emitter:
     def _decide_inlining(self, region: Region, backward_at: int) -> None:
         """Mark temporaries read once, by an op of the same line and region, to be written inline."""
         counts: dict = {}
-        _count_reads(region, counts)
+        count_reads(region, counts, per_yield=2)  # a yielded value is never written inline
         reader = {}
         for i, op in enumerate(region.ops):
             for x in op.operands:
@@ -455,18 +454,6 @@ def _parenthesized(operand, text: str) -> str:
 
 def _defined_here(region: Region, value) -> bool:
     return value in region.params or any(value in op.results for op in region.ops)
-
-
-def _count_reads(region: Region, counts: dict) -> None:
-    for op in region.ops:
-        for x in op.operands:
-            if isinstance(x, Value):
-                counts[x] = counts.get(x, 0) + 1
-        for inner in op.regions:
-            _count_reads(inner, counts)
-    for x in region.yields:
-        if isinstance(x, Value):
-            counts[x] = counts.get(x, 0) + 2  # a yielded value is never written inline
 
 
 def _ends(region: Region, inline: dict) -> dict:

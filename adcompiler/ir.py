@@ -185,20 +185,22 @@ def walk_ops(region: Region):
 def uses(region: Region) -> dict[Value, int]:
     """How many times each value is read in `region`, nested regions included."""
     counts: dict[Value, int] = {}
-    _count_uses(region, counts)
+    count_reads(region, counts)
     return counts
 
 
-def _count_uses(region: Region, counts: dict) -> None:
+def count_reads(region: Region, counts: dict, per_yield: int = 1) -> None:
+    """Add to `counts` the reads of each value in `region`, nested regions included; a
+    region's yield counts `per_yield` times."""
     for op in region.ops:
         for operand in op.operands:
             if isinstance(operand, Value):
                 counts[operand] = counts.get(operand, 0) + 1
         for inner in op.regions:
-            _count_uses(inner, counts)
+            count_reads(inner, counts, per_yield)
     for operand in region.yields:
         if isinstance(operand, Value):
-            counts[operand] = counts.get(operand, 0) + 1
+            counts[operand] = counts.get(operand, 0) + per_yield
 
 
 def defined_in(region: Region) -> set:
