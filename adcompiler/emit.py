@@ -105,6 +105,8 @@ class _Emitter:
             return self._done()
         self.lines.append("    # forward pass")
         self._ops(forward.ops, scope, 1, comments=False, offset=0)
+        if self.lines[-1] == "    # forward pass":  # nothing to compute before the backward pass
+            self.lines.pop()
         self._release(backward, scope)
         if self.layout == "closure":  # the pullback must not rebind a name it reads from the forward pass
             scope.frozen = set(scope.holder) | set(self.namer.names.values())
@@ -195,6 +197,8 @@ class _Emitter:
                 continue
             if j is None or counts.get(r) != 1 and op.fn not in _INLINE_ALWAYS:
                 continue
+            if counts.get(r) != 1 and any(x in self.exprs.inline for x in op.operands):
+                continue  # a display read twice, of an expression: written once, or its work would repeat
             use = region.ops[j]
             if isinstance(use, Call) and (use.fn in UPDATES or id(use) in self.in_place) and use.args[0] is r:
                 continue  # the array an update writes into needs a name

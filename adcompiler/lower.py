@@ -25,7 +25,7 @@ import gast
 
 from . import runtime
 from .errors import InternalError, UnsupportedSyntaxError
-from .ir import Const, For, Function, If, Region, Value, While
+from .ir import Const, For, Function, If, Region, Value, While, substitute
 from .calls import CallInlining, LocalFunction
 from .lower_expr import ExpressionLowering, Undefined, UnresolvedNameError, _Static  # noqa: F401  (re-exported)
 from .normalize import EXITS, may_exit
@@ -453,19 +453,30 @@ class _Lowering(ExpressionLowering, CallInlining):
                 raise self.error(UnsupportedSyntaxError, target,
                                  f"cannot unpack {len(value.value)} values into {len(target.elts)} names")
             return [Const(v) for v in value.value]
+        display = self.displays.get(value) if isinstance(value, Value) else None
+        if isinstance(display, list) and len(display) == len(target.elts):  # `a, b = pair` of a tuple written here
+            return display
         return [self.call(operator.getitem, [value, Const(i)], target) for i in range(len(target.elts))]
 
     def named(self, value, name: str):
-        """Give the temporary just computed the user's name, instead of copying it."""
+        """Give the temporary just computed the user's name, instead of copying it. Later
+        ops of the statement that read it (the tuple of `a = (x * 2.0, c)[0]`) read it
+        under its new name."""
         if isinstance(value, Value) and value in self.fresh:
             for i in range(len(self.ops) - 1, -1, -1):
                 op = self.ops[i]
                 if len(op.results) == 1 and op.results[0] is value:
                     renamed = Value(name, value.loc)
                     self.ops[i] = dataclasses.replace(op, results=(renamed,))
+                    self.ops[i + 1:] = substitute(Region((), tuple(self.ops[i + 1:]), ()), {value: renamed}).ops
                     self.fresh.discard(value)
                     if value in self.displays:
                         self.displays[renamed] = self.displays.pop(value)
+                    for key, elements in self.displays.items():
+                        if isinstance(elements, list) and any(e is value for e in elements):
+                            self.displays[key] = [renamed if e is value else e for e in elements]
+                        elif isinstance(elements, dict) and any(e is value for e in elements.values()):
+                            self.displays[key] = {k: renamed if e is value else e for k, e in elements.items()}
                     return renamed
         return value
 

@@ -548,6 +548,19 @@ def unpack_pair_from_tuple(x):
     return np.sum(a * a + b)
 
 
+def item_of_tuple_display(x, y):
+    """An item of a tuple written in place, `(y, x * y)[1]`: the item is the expression."""
+    c = (y, x * y)[1]
+    a = (x * 2.0, 1.0)[0]
+    return np.sum(a * c)
+
+
+def tuple_indexed_by_argument(x, i):
+    """A tuple of expressions read twice, at an index known only at run time."""
+    pair = (x * 2.0, np.exp(x))
+    return np.sum(pair[i] * pair[1 - i])
+
+
 def starred_unpacking(x, y, z):
     """Starred unpacking `first, *rest = ...` (refused by the fence)."""
     first, *rest = x, y, z

@@ -1,5 +1,4 @@
 def rtorch_grad(x1, x2):
-    # forward pass
     # backward pass
     x7_bar = 1.0
     # x7 = x5 + x6 - 5  (golden_functions.py:22)

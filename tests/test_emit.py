@@ -1,0 +1,41 @@
+"""The generated source (`emit`): each computation written once, no empty sections."""
+from __future__ import annotations
+
+import numpy as np
+
+import adcompiler as ad
+
+from . import corpus_calls as cc
+from .helpers import function_from_source
+
+
+def test_a_tuple_of_expressions_read_twice_is_built_once():
+    g = ad.grad(cc.tuple_indexed_by_argument)
+    g(np.array([0.3, -0.5]), 0)
+    code = [line for line in g.source.splitlines() if not line.lstrip().startswith("#")]
+    assert sum(line.count("x * 2.0") for line in code) == 1
+    assert "    pair = (x * 2.0, exp_x)" in code
+
+
+def test_a_tuple_read_once_is_written_where_it_is_read():
+    g = ad.value_and_grad(function_from_source("""
+    def f(w, b):
+        return np.sum(w ** 2) + np.sum(b)
+    """), wrt=(0, 1))
+    g(np.ones(2), np.ones(2))
+    assert g.source.rstrip().splitlines()[-1].startswith("    return sum_w_pow_2_plus_sum_b, (w_bar, ")
+
+
+def test_no_forward_pass_comment_without_a_forward_pass():
+    g = ad.grad(function_from_source("""
+    def f(x, y):
+        return x * y + 2.0 * x
+    """))
+    g(1.5, 2.0)
+    assert "# forward pass" not in g.source
+    g = ad.grad(function_from_source("""
+    def f(x):
+        return np.sum(np.sin(x) ** 2)
+    """))
+    g(np.ones(3))
+    assert "# forward pass" in g.source
