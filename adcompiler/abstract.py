@@ -428,6 +428,7 @@ def _getitem(avs, operands, kwargs):
         items = (index,)
     elif isinstance(key, Const) and key.name is None:
         items = key.value if isinstance(key.value, tuple) else (key.value,)
+        items = tuple(NEWAXIS if item is None else item for item in items)
     elif isinstance(index, Sequence) and index.kind == "tuple" and key is not None:
         items = index.items  # `x[i, j]`; a list `x[[i, j]]` is an advanced index, known at run time
     else:
@@ -436,7 +437,7 @@ def _getitem(avs, operands, kwargs):
     for item in items:
         if isinstance(item, Scalar) and item.kind == "int" or isinstance(item, int) and not isinstance(item, bool):
             axis += 1
-        elif item is None:
+        elif isinstance(item, str) and item == NEWAXIS:
             dims.append(ONE)
         elif isinstance(item, slice) or _is_slice(item):
             if axis >= len(x.dims):
@@ -507,7 +508,18 @@ def _float(avs, operands, kwargs):
 
 
 def _tuple(avs, operands, kwargs):
-    return Sequence("tuple", tuple(avs))
+    return Sequence("tuple", tuple(_item(av, o) for av, o in zip(avs, operands)))
+
+
+def _item(av, operand):
+    """A tuple item's abstract value; a constant slice or `None` (`np.newaxis`), which an
+    index tuple made at run time may hold (`x[i, :]`), is kept as what it is."""
+    if av is None and isinstance(operand, Const) and operand.name in (None, "np.newaxis", "numpy.newaxis"):
+        if isinstance(operand.value, slice):
+            return operand.value
+        if operand.value is None:
+            return NEWAXIS
+    return av
 
 
 def _list(avs, operands, kwargs):
@@ -524,6 +536,7 @@ def _range(avs, operands, kwargs):
 
 
 SLICE = "slice"  # the abstract value of `slice(a, b)`, made at run time: `x[a:b]` with a or b not constants
+NEWAXIS = "newaxis"  # `None` in an index tuple (an unknown item is None)
 
 
 def _slice(avs, operands, kwargs):

@@ -30,10 +30,12 @@ from . import abstract, runtime
 from .errors import UnsupportedSyntaxError
 from .ir import Call, Const, For, Function, If, Region, Value
 
+INF = float("inf")
 VIEWS = {
     operator.getitem, np.reshape, np.transpose, np.ravel, np.squeeze, np.expand_dims, np.broadcast_to,
     np.swapaxes, np.moveaxis, np.asarray, np.atleast_1d, np.atleast_2d, np.atleast_3d, np.diagonal,
-    np.real, runtime.rename, runtime.stop_gradient, runtime.unbroadcast, runtime.as_gradient, runtime.as_own_gradient,
+    np.real, runtime.rename, runtime.stop_gradient, runtime.unbroadcast, runtime.broadcast_back, runtime.as_gradient,
+    runtime.as_own_gradient,
 }
 UPDATES = (runtime.setitem, runtime.add_at, runtime.list_append, runtime.RowTerms.add)
 # updates that keep references to their other arguments: reading the container reads them
@@ -41,7 +43,8 @@ HOLDING = (runtime.list_append, runtime.RowTerms.add)
 # (function, argument position) pairs that read only an array's shape or dtype, which
 # an array update does not change: such a read conflicts only with an append to a list.
 METADATA_READS = {
-    (np.shape, 0), (np.ndim, 0), (np.size, 0), (len, 0), (runtime.unbroadcast, 1),
+    (np.shape, 0), (np.ndim, 0), (np.size, 0), (len, 0), (runtime.unbroadcast, 1), (runtime.broadcast_back, 1),
+    (runtime.broadcast_back, 2),
     (runtime.getitem_adjoint, 1), (runtime.zeros_like_input, 0), (np.zeros_like, 0), (np.ones_like, 0),
     (runtime.as_gradient, 1), (runtime.as_own_gradient, 1),
 }
@@ -243,6 +246,10 @@ class _Program:
         root = self.find(target)
         found = []
         for v in self.members(root):
+            if (v is result or self.defined.get(v, -1) > position) and self.containers.get(v) \
+                    and any(self._inside(v, loop) for loop in loops):
+                found.append(v)  # held beyond its iteration (a tape, a list, a collector): the next one's update changes it
+                continue
             if v is result or (v is target and not include_target):
                 continue
             if self.defined.get(v, -1) > position:
@@ -279,6 +286,11 @@ class _Program:
                         found.append(holder)
                         todo.append(holder)
         return found
+
+    def _inside(self, v, loop) -> bool:
+        """Whether `v` is defined in the body of `loop`."""
+        end = self.defined.get(loop.results[0], INF) if loop.results else INF
+        return self._start(loop) <= self.defined.get(v, -1) < end
 
     def _start(self, loop) -> int:
         params = loop.body.params

@@ -30,14 +30,36 @@ def unbroadcast(g, like):
     g_shape = g.shape if type(g) is np.ndarray else np.shape(g)
     if g_shape == shape:
         return g  # the common case, checked first: this runs once per broadcasting op and iteration
+    axes, summed = _summed_axes(g_shape, shape)
+    if axes:
+        g = np.sum(g, axis=axes, keepdims=True).reshape(summed)
+    return g if np.shape(g) == shape else np.broadcast_to(g, shape)
+
+
+def _summed_axes(g_shape: tuple, shape: tuple) -> tuple:
+    """The axes of `g_shape` that `unbroadcast` sums to reach `shape` (leading extra axes,
+    and those where `shape` has 1), and the shape of that sum without the extra axes; the
+    sum is then broadcast to `shape` (where `g_shape` has 1, or fewer axes)."""
     extra = len(g_shape) - len(shape)
     axes = tuple(range(max(extra, 0))) + tuple(
         i + extra for i, n in enumerate(shape) if n == 1 and 0 <= i + extra < len(g_shape) and g_shape[i + extra] != 1
     )
-    if axes:
-        g = np.sum(g, axis=axes, keepdims=True)
-        g = g.reshape(g.shape[max(extra, 0):])
-    return g if np.shape(g) == shape else np.broadcast_to(g, shape)
+    summed = tuple(1 if k in axes else n for k, n in enumerate(g_shape))[max(extra, 0):]
+    return axes, summed
+
+
+def broadcast_back(c, g, like):
+    """The adjoint of `unbroadcast(g, like)` (a linear map of `g`) for the cotangent `c`
+    of its result: `c` summed over the axes the result was broadcast along, then spread
+    back over those `unbroadcast` summed. Only the shape of `g` is read."""
+    g_shape = np.shape(g)
+    if not isinstance(like, (tuple, np.ndarray)):  # the result was the sum of `g`
+        return np.broadcast_to(c, g_shape)
+    shape = like if isinstance(like, tuple) else like.shape
+    if g_shape == shape:
+        return c
+    _, summed = _summed_axes(g_shape, shape)
+    return np.broadcast_to(unbroadcast(c, summed), g_shape)
 
 
 def astype(x, dtype):

@@ -247,3 +247,56 @@ def test_a_batched_gradient_is_read_back_in_its_plain_form():
     assert "RowTerms(" in first.source and "del " in first.source
     front = pipeline.front_end(first.compiled.function, Request(wrt=(0,)))
     assert front.primal.name == first.compiled.function.__name__
+
+
+RNN_STEP_LOSS = function_from_source("""
+def rnn_step_loss(W, xs):
+    h = np.zeros((xs.shape[1], W.shape[1]))
+    s = 0.0
+    for t in range(xs.shape[0]):
+        h = np.tanh(xs[t] @ W + h)
+        s = s + np.sum(h ** 2)
+    return s
+""")
+
+BUFFER_ACCUMULATION = function_from_source("""
+def buffer_accumulation(A, B):
+    H = np.zeros((2, A.shape[1]))
+    M = np.zeros((A.shape[1], B.shape[1]))
+    for s in range(0, A.shape[0], 2):
+        H[:] = np.tanh(A[s:s + 2])
+        M = M + H.T @ B[s:s + 2]
+    return np.sum(M ** 2)
+""")
+
+
+def test_a_collected_adjoint_is_not_updated_in_place_by_the_next_iteration(block):
+    """The collector keeps `h_bar`; the next step's `h_bar += ...` would change its rows."""
+    rng = np.random.default_rng(11)
+    W, xs = rng.standard_normal((2, 3)), rng.standard_normal((5, 2, 2))
+    g = ad.grad(RNN_STEP_LOSS)
+    g(W, xs)
+    assert "RowTerms(" in g.source and "h_bar +=" not in g.source
+    ad.check_grads(RNN_STEP_LOSS, W, xs)
+
+
+def test_a_collected_buffer_is_not_overwritten_by_the_next_iteration(block):
+    rng = np.random.default_rng(12)
+    A, B = rng.standard_normal((6, 3)), rng.standard_normal((6, 2))
+    value, _ = ad.value_and_grad(BUFFER_ACCUMULATION, wrt=(0, 1))(A, B)
+    assert value == pytest.approx(BUFFER_ACCUMULATION(A, B), rel=1e-12)
+    ad.check_grads(BUFFER_ACCUMULATION, A, B, wrt=(0, 1))
+
+
+def test_minibatches_indexed_with_a_tuple_made_at_run_time(block):
+    f = function_from_source("""
+    def minibatch(W, b, X):
+        loss = 0.0
+        for s in range(0, X.shape[0], 2):
+            loss = loss + np.sum(np.tanh(X[s:s + 2, :] @ W + b))
+        return loss
+    """)
+    rng = np.random.default_rng(13)
+    W, b, X = rng.standard_normal((3, 2)), rng.standard_normal(2), rng.standard_normal((7, 3))
+    assert ad.grad(f, wrt=1)(W, b, X).shape == (2,)
+    ad.check_grads(f, W, b, X, wrt=(0, 1))

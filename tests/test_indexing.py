@@ -152,6 +152,28 @@ def test_index_passed_as_an_argument():
     np.testing.assert_array_equal(ad.grad(fn)(x, i, mask), [3.0, 0.0, 1.0, 0.0, 20.0])
 
 
+@pytest.mark.parametrize("expression, w_shape", [
+    ("A[i, :] * w", (3,)),
+    ("A[:, i] * w", (2,)),
+    ("A[i, :] * w", (1, 3)),
+    ("A[:, i] * w", (2, 1)),
+    ("A[i, None, :] * w", (1, 3)),
+    ("A[i, 1:] * w", (2,)),
+    ("A[..., i] * w", (2,)),
+    ("A[[0, 1], i] * w", (2,)),
+    ("A[:, i] @ W", (2, 3)),
+], ids=lambda v: str(v))
+def test_an_index_tuple_made_at_run_time(expression, w_shape):
+    """`A[i, :]` with `i` known only at run time: a constant slice or `None` in the index
+    tuple is read as what it is (a `:` was once taken for `np.newaxis`)."""
+    fn = function_from_source(f"def f(A, w, i):\n    W = w\n    return np.sum({expression}) + np.sum(w ** 2)\n")
+    A = np.arange(1.0, 7.0).reshape(2, 3)
+    w = np.random.default_rng(4).standard_normal(w_shape)
+    grad = ad.grad(fn, wrt=1)(A, w, 1)
+    assert np.shape(grad) == w_shape
+    ad.check_grads(fn, A, w, 1, wrt=1)
+
+
 # ---------------------------------------------------------------- exact values
 
 

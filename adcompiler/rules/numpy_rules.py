@@ -253,10 +253,31 @@ def _basic_abstract(av) -> bool:
     return False
 
 
-defvjp(runtime.setitem, lambda g, ans, x, index, value: setitem(g, index, 0.0), None,
+# An index is made of integers: nothing flows through it, even where the activity analysis
+# sees one taken from a record that holds differentiated values (a generated tape's).
+def _through_index(g, ans, x, index, value):
+    return None
+
+
+def _tangent_of_index(t, ans, x, index, value):
+    return 0.0 * ans
+
+
+defvjp(runtime.setitem, lambda g, ans, x, index, value: setitem(g, index, 0.0), _through_index,
        lambda g, ans, x, index, value: unbroadcast(_written(g, index), np.shape(value)))
-defjvp(runtime.setitem, lambda t, ans, x, index, value: setitem(t, index, 0.0), None,
+defjvp(runtime.setitem, lambda t, ans, x, index, value: setitem(t, index, 0.0), _tangent_of_index,
        lambda t, ans, x, index, value: setitem(np.zeros_like(ans), index, t))
+
+# the reverse pass's own helpers, for a gradient differentiated again: `unbroadcast` and
+# its adjoint `broadcast_back` are linear in their first argument and read only the shape
+# of the others
+broadcast_back = recordable(runtime.broadcast_back)
+defvjp(runtime.unbroadcast, lambda c, ans, g, like: broadcast_back(c, g, like), lambda c, ans, g, like: None)
+defjvp(runtime.unbroadcast, lambda t, ans, g, like: unbroadcast(t, like), lambda t, ans, g, like: 0.0 * ans)
+defvjp(runtime.broadcast_back, lambda d, ans, c, g, like: unbroadcast(d, like), lambda d, ans, c, g, like: None,
+       lambda d, ans, c, g, like: None)
+defjvp(runtime.broadcast_back, lambda t, ans, c, g, like: broadcast_back(t, g, like),
+       lambda t, ans, c, g, like: 0.0 * ans, lambda t, ans, c, g, like: 0.0 * ans)
 
 # a list built by a comprehension: the cotangent of a list is a list (or an array along
 # axis 0, from np.stack or np.sum); the appended value's is its last element
@@ -267,9 +288,9 @@ list_append = recordable(runtime.list_append)
 
 # x[index] += value, for indices that may repeat (the adjoint of a read accumulates so)
 add_at = recordable(runtime.add_at)
-defvjp(runtime.add_at, lambda g, ans, x, index, value: g, None,
+defvjp(runtime.add_at, lambda g, ans, x, index, value: g, _through_index,
        lambda g, ans, x, index, value: unbroadcast(g[index], np.shape(value)))
-defjvp(runtime.add_at, lambda t, ans, x, index, value: t, None,
+defjvp(runtime.add_at, lambda t, ans, x, index, value: t, _tangent_of_index,
        lambda t, ans, x, index, value: add_at(np.zeros_like(ans), index, t))
 
 # ---------------------------------------------------------------- conversions
