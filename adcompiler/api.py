@@ -29,6 +29,9 @@ class Gradient:
 
     def __init__(self, fn, wrt, retain, mode: str, dump=None):
         functools.update_wrapper(self, fn)
+        if isinstance(fn, Gradient) and fn.mode == "vjp":
+            raise ADError(f"adcompiler cannot differentiate `vjp({fn.__qualname__})`, which returns a pullback",
+                          hint="Differentiate `grad` or `value_and_grad` of the function, or its pullback's result.")
         self.fn = fn
         self.mode = mode
         self._dump = dump
@@ -40,17 +43,25 @@ class Gradient:
         self._runners: dict = {}  # argument signature -> _Runner
         self._by_shape: dict = {}  # exact dtypes and shapes -> _Runner: looked up first, faster to key
         self._last: Compiled | None = None
+        self._inner: dict = {}  # for a derivative of a `Gradient`: argument signature -> its variant
+        if isinstance(fn, Gradient):
+            return  # its code depends on the arguments: read at the first call
         try:
             check_gradient(fn, self.request, dump)  # the errors the source decides, now
         except UnresolvedNameError:
             pass  # a name the function uses is not defined yet: check on the first call
 
     def variant(self, signature=None) -> Compiled:
-        """The compiled code for arguments of this signature (None: for any arguments)."""
+        """The compiled code for arguments of this signature (None: for any arguments). The
+        derivative of a `Gradient` (`grad(grad(f))`) is that of the code it runs for them."""
         compiled = self._variants.get(signature)
-        if compiled is None or not compiled.origin.bindings_unchanged():
+        inner = self.fn.variant(signature) if isinstance(self.fn, Gradient) else None
+        if compiled is None or not compiled.origin.bindings_unchanged() or \
+                inner is not None and inner is not self._inner.get(signature):
+            target = self.fn if inner is None else inner.function
             compiled = self._variants[signature] = cached_gradient(
-                self.fn, self.request, self._layout, self._dump, signature, want_value=self.mode != "grad")
+                target, self.request, self._layout, self._dump, signature, want_value=self.mode != "grad")
+            self._inner[signature] = inner
         self._last = compiled
         return compiled
 
@@ -76,9 +87,9 @@ class Gradient:
             args = bound.args
         key = abstract.exact_key(args)
         runner = self._by_shape.get(key)
-        if runner is None or not runner.compiled.origin.bindings_unchanged():
+        if runner is None or not runner.current():
             runner = self._runners.get(abstract.signature(args))
-            if runner is None or not runner.compiled.origin.bindings_unchanged():
+            if runner is None or not runner.current():
                 runner = self._runner(args)
             if len(self._by_shape) > 64:  # many shapes: keep the first-level cache small
                 self._by_shape.clear()
@@ -98,7 +109,7 @@ class Gradient:
         for i, arg in enumerate(args):
             _check_not_complex(arg, i, self.fn)
         signature = abstract.signature(args)
-        runner = self._runners[signature] = _Runner(self, self.variant(signature), args)
+        runner = self._runners[signature] = _Runner(self, self.variant(signature), args, signature)
         return runner
 
     def with_numpy_numbers(self, args):
@@ -109,8 +120,8 @@ class Gradient:
         the call then comes here, and gets what the user's NumPy code gives. Gradients of
         floats are floats."""
         runner = self._runners.get(None)
-        if runner is None or not runner.compiled.origin.bindings_unchanged():
-            runner = self._runners[None] = _Runner(self, self.variant(None), args)
+        if runner is None or not runner.current():
+            runner = self._runners[None] = _Runner(self, self.variant(None), args, None)
         self._last = runner.compiled
         return runner(tuple(np.float64(a) if type(a) is float else a for a in args), likes=args)
 
@@ -122,10 +133,14 @@ class _Runner:
     """Calls one compiled variant and shapes its results for the caller, doing at run time
     only the checks and conversions that compile time could not settle."""
 
-    def __init__(self, gradient: Gradient, compiled: Compiled, args):
+    def __init__(self, gradient: Gradient, compiled: Compiled, args, signature):
         self._gradient = weakref.ref(gradient)  # not a reference: the gradient holds its runners
         self.compiled = compiled
         self.function = compiled.function
+        inner = gradient._inner.get(signature)
+        # whether the code is still that of the function (and, for grad(grad(f)), of f's gradient)
+        self.current = compiled.origin.bindings_unchanged if inner is None else (
+            lambda: compiled.origin.bindings_unchanged() and inner.origin.bindings_unchanged())
         self.request = request = gradient.request
         self.mode = gradient.mode
         self.wrt = request.wrt

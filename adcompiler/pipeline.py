@@ -24,7 +24,7 @@ from .compile import load
 from .emit import emit
 from .forward import forward_gradient
 from .hoisting import hoist_indexed_products
-from .errors import WrtError
+from .errors import NonScalarOutputError, WrtError
 from .fence import fence
 from .lower import lower
 from .normalize import normalize
@@ -127,6 +127,8 @@ def _compile_gradient(fn, request: Request, layout: str, dump=None, signature=No
     types = {} if signature is None else abstract.infer(front.primal, map(abstract.from_signature, signature))
     check_updates(front.primal, types)  # `x op= v`, now that it is known which `x` are numbers
     scalar = _scalar_output(front.primal, types)
+    if layout == "flat":
+        _check_scalar_output(front, types)
     with_value = want_value or layout == "closure" or not scalar
     finished = layout == "flat" and signature is not None  # gradients converted in the generated code
     name = front.primal.name + ("_vjp" if layout == "closure" else "_grad")
@@ -168,6 +170,19 @@ def _is_or_holds_a_number(entry) -> bool:
     if kind in ("tuple", "list"):
         return any(map(_is_or_holds_a_number, entry[1]))
     return kind == "d" and any(_is_or_holds_a_number(d) for _, d in entry[1])
+
+
+def _check_scalar_output(front: FrontEnd, types) -> None:
+    """Refuse, before any code runs, a gradient of a function whose output is known to be
+    an array or a container (the seed's arithmetic could fail first, less clearly)."""
+    av = abstract.value_of(types, front.primal.returns[0])
+    if isinstance(av, abstract.Array) and av.dims or isinstance(av, abstract.Sequence) and av.kind != "shape":
+        n = len(av.dims) if isinstance(av, abstract.Array) else 0
+        what = f"an array of {n} dimension{'s' if n > 1 else ''}" if isinstance(av, abstract.Array) else f"a {av.kind}"
+        raise NonScalarOutputError(
+            f"grad needs a function with a scalar output; this one returns {what}",
+            front.source.location(front.source.tree.body[-1]),
+            "Reduce the output (e.g. `np.sum(...)`), or use `adcompiler.vjp` with a seed of the output's shape.")
 
 
 def _scalar_output(primal, types) -> bool:

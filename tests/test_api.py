@@ -381,3 +381,44 @@ def _made_by_adcompiler(o) -> bool:
     if isinstance(o, type(_made_by_adcompiler)):
         return (o.__module__ or "").startswith("adcompiler") or o.__code__.co_filename.startswith("<adcompiler")
     return (type(o).__module__ or "").startswith("adcompiler")
+
+
+CUBE = function_from_source("""
+def cube(x):
+    y = x
+    for i in range(2):
+        y = y * np.sin(y) + scale * x
+    return y ** 3
+""", namespace={"scale": 1.0})
+
+
+def _derivative(f, x, eps=1e-5):
+    return (f(x + eps) - f(x - eps)) / (2 * eps)
+
+
+def test_grad_of_grad_is_the_second_derivative():
+    first, second = ad.grad(CUBE), ad.grad(ad.grad(CUBE))
+    assert second(0.7) == pytest.approx(_derivative(first, 0.7), rel=1e-6)
+    assert ad.grad(ad.grad(ad.grad(CUBE)))(0.7) == pytest.approx(_derivative(second, 0.7), rel=1e-5)
+    CUBE.__globals__["scale"] = 2.0  # the inner gradient recompiles: so must the outer
+    try:
+        assert second(0.7) == pytest.approx(_derivative(first, 0.7), rel=1e-6)
+    finally:
+        CUBE.__globals__["scale"] = 1.0
+
+
+def test_vjp_of_grad_is_a_hessian_vector_product():
+    f = function_from_source("def f(w, A):\n    return np.sum(np.tanh(A @ w) ** 2)\n")
+    rng = np.random.default_rng(5)
+    w, A, v = rng.standard_normal(3), rng.standard_normal((4, 3)), rng.standard_normal(3)
+    _, pullback = ad.vjp(ad.grad(f))(w, A)
+    gradient, eps = ad.grad(f), 1e-6
+    np.testing.assert_allclose(pullback(v), (gradient(w + eps * v, A) - gradient(w - eps * v, A)) / (2 * eps),
+                               rtol=1e-6, atol=1e-8)
+    with pytest.raises(ad.NonScalarOutputError):
+        ad.grad(ad.grad(f))(w, A)  # the gradient is a vector
+
+
+def test_the_derivative_of_a_pullback_maker_is_refused():
+    with pytest.raises(ad.ADError, match="pullback"):
+        ad.grad(ad.vjp(CUBE))
