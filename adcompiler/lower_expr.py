@@ -24,6 +24,10 @@ from .naming import describe, literal_hint, temp_hint
 from .rules import rule_for
 from .source import _MISSING
 
+# Functions whose signatures give `None` for parameters that are not passed, where passing
+# None means something else: `np.where(c)` (indices) is not `np.where(c, None, None)`.
+_NONE_MEANS_ABSENT = {np.where}
+
 BINARY = {
     gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
     gast.Div: operator.truediv, gast.Pow: operator.pow, gast.MatMult: operator.matmul,
@@ -143,8 +147,10 @@ class ExpressionLowering:
             if not hasattr(base.obj, node.attr):
                 raise self.error(ADError, node, f"{_describe(base.obj)} has no attribute `{node.attr}`")
             obj = getattr(base.obj, node.attr)
-            if isinstance(base.obj, types.ModuleType) and not isinstance(obj, types.ModuleType):
-                self.source.note_attribute(base.obj, node.attr, obj)  # `h.SCALE = 5.0` later recompiles
+            if not isinstance(obj, types.ModuleType) and getattr(base.obj, node.attr) is obj:
+                # `h.SCALE = 5.0` (a module's), `Config.scale = 5.0` (a class's) later recompile; an
+                # attribute made anew on each read (a bound method) is not a binding to watch
+                self.source.note_attribute(base.obj, node.attr, obj)
             return Const(obj) if isinstance(obj, _SCALARS) else _Static(obj, f"{base.spelling}.{node.attr}")
         if node.attr in ARRAY_ATTRIBUTES:
             return self.call(ARRAY_ATTRIBUTES[node.attr], [base], node)
@@ -329,6 +335,8 @@ class ExpressionLowering:
                 raise self.error(UnsupportedArgumentError, node, f"too many positional arguments for {_describe(fn)}")
             kwargs[positional[i].name] = args[i]
         args = args[: rule.nargs]
+        if fn in _NONE_MEANS_ABSENT:
+            return args, kwargs
         for p in positional[len(args): rule.nargs]:
             if p.name in kwargs:
                 args.append(kwargs.pop(p.name))

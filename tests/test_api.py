@@ -422,3 +422,31 @@ def test_vjp_of_grad_is_a_hessian_vector_product():
 def test_the_derivative_of_a_pullback_maker_is_refused():
     with pytest.raises(ad.ADError, match="pullback"):
         ad.grad(ad.vjp(CUBE))
+
+
+class _Config:
+    scale = 2.0
+
+
+def _scaled_helper(x):
+    return x * _scaled_helper.factor
+
+
+_scaled_helper.factor = 3.0
+
+
+def _reads_attributes(x):
+    return _Config.scale * np.sum(x ** 2) + np.sum(_scaled_helper(x))
+
+
+def test_rebinding_a_class_or_function_attribute_recompiles():
+    g, x = ad.grad(_reads_attributes), np.ones(2)
+    np.testing.assert_allclose(g(x), [7.0, 7.0])
+    saved = _Config.scale, _scaled_helper.factor
+    try:
+        _Config.scale = 5.0
+        np.testing.assert_allclose(g(x), [13.0, 13.0])
+        _scaled_helper.factor = 0.0
+        np.testing.assert_allclose(g(x), [10.0, 10.0])
+    finally:
+        _Config.scale, _scaled_helper.factor = saved

@@ -133,6 +133,8 @@ COMPUTED = [
     ("    s = slice(None, None, -1)\n    return x[s, 1]\n", M),
     ("    i = 1\n    return x[i, ..., i:]\n", T),
     ("    i = np.argmin(x)\n    return x[i:] * x[:i + 1][-1]\n", V),
+    ("    i = np.where(x > 0)[0]\n    return x[i] * len(i)\n", V),
+    ("    return x[np.where(x > 0)] * 2.0\n", M),
 ]
 
 

@@ -217,7 +217,10 @@ defjvp(np.dot, lambda t, ans, a, b: np.dot(t, b), lambda t, ans, a, b: np.dot(a,
 
 
 def _transpose(g, ans, x, axes=None):
-    return np.transpose(g) if axes is None else np.transpose(g, tuple(np.argsort(axes).tolist()))
+    if axes is None:
+        return np.transpose(g)
+    axes = [a % len(axes) for a in axes]  # `(-1, 0, 1)` is `(2, 0, 1)`: the inverse permutation of that
+    return np.transpose(g, tuple(np.argsort(axes).tolist()))
 
 
 defvjp(np.transpose, _transpose, params=("axes",))
