@@ -204,6 +204,7 @@ class _Pullback:
 
     def __call__(self, seed):
         _check_seed(seed, self._value)
+        seed = _as_seed(seed, self._value)
         try:
             grads = self._fn(seed)
         except (OverflowError, ZeroDivisionError, ValueError, TypeError):
@@ -216,10 +217,28 @@ class _Pullback:
         return _fresh(grads, self._inputs[0])
 
 
+def _as_seed(seed, value):
+    """The seed with a list or tuple standing for an array (or number) output made an array:
+    the generated code's arithmetic on it is NumPy's, not a list's (`2 * [1.0]`)."""
+    if isinstance(value, (tuple, list)):
+        return type(seed)(_as_seed(s, v) for s, v in zip(seed, value))
+    if isinstance(value, dict):
+        return {k: _as_seed(seed[k], v) for k, v in value.items()}
+    return np.asarray(seed) if isinstance(seed, (tuple, list)) else seed
+
+
 def _check_seed(seed, value) -> None:
     """Refuse a seed that does not have the structure and shapes of the output: a tuple for
-    a tuple, an array of the output's shape for an array (a number for a number)."""
-    if isinstance(value, (tuple, list)):
+    a tuple, a dict of the same keys for a dict, an array of the output's shape for an
+    array (a number for a number)."""
+    if isinstance(value, dict):
+        if not isinstance(seed, dict) or set(seed) != set(value):
+            raise UnsupportedArgumentError(
+                f"the function returned a dict with keys {sorted(value)}; the seed must be a dict of the same keys "
+                f"(got {type(seed).__name__})", None, "Pass one seed per output item, under its key.")
+        for k, v in value.items():
+            _check_seed(seed[k], v)
+    elif isinstance(value, (tuple, list)):
         if not isinstance(seed, (tuple, list)) or len(seed) != len(value):
             raise UnsupportedArgumentError(
                 f"the function returned a {type(value).__name__} of {len(value)} items; the seed must be a tuple "

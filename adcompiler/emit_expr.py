@@ -146,7 +146,8 @@ class Expressions:
                             keywords)
         if fn is np.logaddexp and len(args) == 2 and not op.kwargs and not self.plain and any(map(_is_zero, args)):
             other = args[1] if _is_zero(args[0]) else args[0]
-            if isinstance(self.types.get(other), Array):  # softplus: the same values, much faster
+            av = self.types.get(other)
+            if isinstance(av, Array) and av.dtype is not None and av.dtype.kind == "f":  # softplus: faster
                 return ast.Call(self.callee(runtime.softplus), [self.operand(other)], [])
         if fn in MATH_EQUIVALENTS and not op.kwargs and all(self._is_number(a) for a in args):
             return ast.Call(self.callee(MATH_EQUIVALENTS[fn]), [self.operand(a) for a in args], [])

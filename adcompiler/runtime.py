@@ -126,7 +126,7 @@ def softplus(x):
     NumPy's `logaddexp` works element by element through scalar library calls, while
     these ufuncs are vectorised. Exact at the extremes (`inf`, `-inf`, `nan`). Below a
     few hundred elements the four calls cost more than they save."""
-    if x.size < 256:
+    if x.size < 256 or x.dtype.kind != "f":  # (of integers, `-np.abs` would wrap around)
         return np.logaddexp(0.0, x)
     return np.maximum(x, 0.0) + np.log1p(np.exp(-np.abs(x)))
 

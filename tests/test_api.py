@@ -342,6 +342,21 @@ def test_a_seed_that_does_not_fit_the_output_is_refused():
         pullback((1.0, np.ones(2)))
 
 
+def test_a_list_seed_stands_for_an_array():
+    f = function_from_source("def double(x):\n    return x + x\n")
+    _, pullback = ad.vjp(f)(np.array([1.0, 2.0, 3.0]))
+    np.testing.assert_array_equal(pullback([1.0, 0.0, 0.0]), [2.0, 0.0, 0.0])  # not the list repeated
+
+
+def test_a_dict_output_takes_a_dict_seed_of_its_keys():
+    f = function_from_source("def parts(x):\n    return {'a': np.sum(x ** 2), 'b': x * 3.0}\n")
+    _, pullback = ad.vjp(f)(np.array([1.0, 2.0]))
+    np.testing.assert_array_equal(pullback({"a": 1.0, "b": [1.0, 1.0]}), [5.0, 7.0])
+    for seed in ({"a": 1.0}, 1.0, {"a": 1.0, "b": np.ones(3)}, {"a": np.ones(2), "b": np.ones(2)}):
+        with pytest.raises(ad.UnsupportedArgumentError):
+            pullback(seed)
+
+
 RNN_LIKE = function_from_source("""
 def rnn_like(W, xs):
     h = np.zeros((xs.shape[1], W.shape[0]))

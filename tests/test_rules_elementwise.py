@@ -261,6 +261,21 @@ def test_softplus_is_logaddexp_of_zero():
     assert np.array_equal(runtime.softplus(x[:10]), np.logaddexp(0.0, x[:10]))  # small: NumPy's own
 
 
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.int8, bool])
+def test_logaddexp_of_zero_and_integers_is_numpys(dtype):
+    """Of integers (whose `-np.abs` wraps around for unsigned ones) the generated code
+    keeps `np.logaddexp`, and its value and dtype."""
+    from adcompiler import runtime
+
+    fn = function_from_source("def f(x, m):\n    return np.sum(x * np.logaddexp(0, m))\n")
+    m = (np.arange(300) % 7).astype(dtype)
+    x = np.linspace(0.5, 1.5, 300)
+    value, grad = ad.value_and_grad(fn)(x, m)
+    assert value == pytest.approx(fn(x, m), rel=1e-12)
+    np.testing.assert_array_equal(grad, np.logaddexp(0, m))
+    np.testing.assert_array_equal(runtime.softplus(m), np.logaddexp(0.0, m))
+
+
 def test_logaddexp_of_zero_uses_softplus_and_keeps_the_value():
     fn = function_from_source("def f(z):\n    return np.mean(np.logaddexp(0.0, -z) + np.logaddexp(z, 0))\n")
     z = np.linspace(-30.0, 30.0, 11)
