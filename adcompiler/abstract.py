@@ -233,6 +233,9 @@ def join(a, b):
         return Array(dims, a.dtype if _same_dtype(a.dtype, b.dtype) else None)
     if isinstance(a, Scalar) and isinstance(b, Scalar):
         return Scalar("float") if "float" in (a.kind, b.kind) else Scalar("int")
+    if isinstance(a, Sequence) and isinstance(b, Sequence) and a.kind == b.kind != "shape" \
+            and len(a.items) == len(b.items):  # a tuple carried through a loop: still a tuple
+        return Sequence(a.kind, tuple(join(x, y) for x, y in zip(a.items, b.items)))
     return None
 
 

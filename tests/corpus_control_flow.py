@@ -1199,3 +1199,32 @@ def scalar_start_times_sum(A):
     for row in reversed(A):
         t = t * 0.5 + np.sum(row ** 2)
     return t
+
+
+def tuple_carried(w):
+    """A tuple of an array and a float carried through a loop, unpacked each step."""
+    state = (np.zeros(2), 0.0)
+    for t in range(3):
+        h, acc = state
+        h = np.tanh(h + w)
+        state = (h, acc + np.sum(h))
+    return state[1]
+
+
+def list_carried(w):
+    """A list carried through a loop, read by index."""
+    state = [np.zeros(2), 0.0]
+    for t in range(3):
+        h = np.tanh(state[0] + w)
+        state = [h, state[1] + np.sum(h)]
+    return state[1]
+
+
+def tuple_of_floats_carried(x):
+    """A tuple of two floats carried through a loop."""
+    state = (x, 0.0)
+    for t in range(3):
+        a, acc = state
+        a = np.sin(a) * x
+        state = (a, acc + a * a)
+    return state[1]

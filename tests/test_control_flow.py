@@ -41,6 +41,11 @@ REVERSED = ("compile", "lower._Lowering.iteration: `reversed(range(n))` is itera
             "which a range_iterator lacks (TypeError in the generated code)")
 
 CASES = [
+    # ------------------------------------------------ containers carried through loops
+    case(cf.tuple_carried, np.array([0.3, -0.2])),
+    case(cf.list_carried, np.array([0.3, -0.2])),
+    case(cf.tuple_of_floats_carried, 0.7, id="float"),
+    case(cf.tuple_of_floats_carried, np.array(0.7), id="0-d"),
     # ------------------------------------------------ if / elif / else
     case(cf.if_scalar_sign, 1.3, id="then"),
     case(cf.if_scalar_sign, -0.7, id="else"),
