@@ -247,7 +247,7 @@ class _Program:
         found = []
         for v in self.members(root):
             if (v is result or self.defined.get(v, -1) > position) and self.containers.get(v) \
-                    and any(self._inside(v, loop) for loop in loops):
+                    and any(self._inside(v, loop) and self._carries(loop, root) for loop in loops):
                 found.append(v)  # held beyond its iteration (a tape, a list, a collector): the next one's update changes it
                 continue
             if v is result or (v is target and not include_target):
@@ -286,6 +286,10 @@ class _Program:
                         found.append(holder)
                         todo.append(holder)
         return found
+
+    def _carries(self, loop, root) -> bool:
+        """Whether `loop` carries the object `root` from one iteration to the next."""
+        return any(self.find(p) is root for p in loop.body.params[len(loop.body.params) - len(loop.inits):])
 
     def _inside(self, v, loop) -> bool:
         """Whether `v` is defined in the body of `loop`."""

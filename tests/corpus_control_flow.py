@@ -1228,3 +1228,14 @@ def tuple_of_floats_carried(x):
         a = np.sin(a) * x
         state = (a, acc + a * a)
     return state[1]
+
+
+def list_of_lists_built_in_loops(x):
+    """A new list per outer iteration, appended to in the inner loop and kept by the outer list."""
+    rows = []
+    for i in range(2):
+        row = []
+        for j in range(3):
+            row.append(x[j] * (i + 1.0))
+        rows.append(row)
+    return np.sum(np.array(rows) ** 2)
