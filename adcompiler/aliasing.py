@@ -248,7 +248,7 @@ class _Program:
         for v in self.members(root):
             if (v is result or self.defined.get(v, -1) > position) and self.containers.get(v) \
                     and any(self._inside(v, loop) and self._carries(loop, root) for loop in loops):
-                found.append(v)  # held beyond its iteration (a tape, a list, a collector): the next one's update changes it
+                found.append(v)  # held beyond its iteration (by a tape, a list, a collector): the next update changes it
                 continue
             if v is result or (v is target and not include_target):
                 continue

@@ -520,6 +520,8 @@ class _Sweep:
         for i, item in new.items.items():
             if items.get(i) is None:
                 items[i] = item
+            elif isinstance(item, TupleAdjoint) and isinstance(items[i], TupleAdjoint):
+                items[i] = self._add_tuples(items[i], item, loc)  # `p[0][0] + p[0][1]`: item by item
             else:
                 total = Value("t_bar", loc)
                 self.ops.append(Call((total,), operator.add, (items[i], item), (), loc))
@@ -649,7 +651,8 @@ class _Sweep:
         sweep.run(op.body.ops)
         next_bars = [sweep.adjoint_or_zeros(carried[j]) for j in active]
         touched = [k for k, v in enumerate(outer) if sweep.adjoints.get(v) is not outer_bars[k]]
-        body = Region((), tuple(sweep.ops), tuple(next_bars) + tuple(sweep.adjoint_or_zeros(outer[k]) for k in touched))
+        outer_next = [sweep.adjoint_or_zeros(outer[k]) for k in touched]  # may record ops (a container's adjoint)
+        body = Region((), tuple(sweep.ops), tuple(next_bars) + tuple(outer_next))
         body = without_dead_ops(body)
         forward_body = dataclasses.replace(op.body, ops=self.context.forward(op.body.ops))
         forward_body, body = _hoist_metadata(forward_body, body)
