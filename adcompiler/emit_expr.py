@@ -130,14 +130,14 @@ class Expressions:
             return ast.Slice(*(None if _is_none(a) else self.operand(a) for a in args))
         if fn is runtime.rename:
             return self.operand(args[0])
-        if fn is np.transpose and len(args) == 1 and not op.kwargs:
+        if fn is np.transpose and len(args) == 1 and not op.kwargs and _surely_an_array(self.types.get(args[0])):
             return ast.Attribute(self.operand(args[0]), "T")
-        if fn in (np.size, np.shape) and len(args) == 1 and isinstance(self.types.get(args[0]), Array):
+        if fn in (np.size, np.shape) and len(args) == 1 and _surely_an_array(self.types.get(args[0])):
             return ast.Attribute(self.operand(args[0]), fn.__name__)  # x.size: an attribute, not a call
         if fn is np.mean and len(args) == 1 and not op.kwargs and not self.plain \
                 and _summed_exactly(self.types.get(args[0])):
             return ast.Call(self.callee(runtime.mean), [self.operand(args[0])], [])
-        if fn in _REDUCTION_METHODS and len(args) == 1 and isinstance(self.types.get(args[0]), Array):
+        if fn in _REDUCTION_METHODS and len(args) == 1 and _surely_an_array(self.types.get(args[0])):
             keywords = [ast.keyword(k, self.operand(v)) for k, v in op.kwargs]  # x.sum(axis=0): no Python wrapper
             return ast.Call(ast.Attribute(self.operand(args[0]), _REDUCTION_METHODS[fn]), [], keywords)
         if fn in _METHODS:
@@ -184,3 +184,10 @@ def _is_zero(x) -> bool:
 
 def _is_none(x) -> bool:
     return isinstance(x, Const) and x.value is None and x.name is None
+
+
+def _surely_an_array(av) -> bool:
+    """Whether a value is an ndarray at run time, so that it has `.T`, `.shape`, `.sum()`:
+    an array of one dimension or more. (A 0-d value may be a number: the seed `1.0` is
+    the adjoint of a 0-d result.)"""
+    return isinstance(av, Array) and bool(av.dims)

@@ -4,6 +4,8 @@ Each program is a plain module-level function (adcompiler reads its source) whos
 docstring says what it exercises. Every program returns a scalar. The argument sets
 that drive each branch side and trip count are in `test_control_flow.CASES`.
 """
+import math
+
 import numpy as np
 
 # ============================================================ if / elif / else
@@ -1239,3 +1241,11 @@ def list_of_lists_built_in_loops(x):
             row.append(x[j] * (i + 1.0))
         rows.append(row)
     return np.sum(np.array(rows) ** 2)
+
+
+def math_function_in_loop(a):
+    """`math.sin` of a value carried through a loop: its adjoint is summed to a float."""
+    y = a
+    for i in range(3):
+        y = y * a + math.sin(y)
+    return y

@@ -24,7 +24,7 @@ def power_series_grad(x, n):
         # term = term * x / (k + 1)  (golden_functions.py:63)
         term_times_x_bar = unbroadcast(term_bar / k_plus_1, shape_term_times_x)
         term_bar = unbroadcast(term_times_x_bar * x, shape_term_1)
-        x_bar += unbroadcast(term_times_x_bar * term_1, x.shape)
+        x_bar += unbroadcast(term_times_x_bar * term_1, np.shape(x))
         total_bar = total_bar_1
     # def power_series(x, n):  (golden_functions.py:59)
     x_bar = as_own_gradient(x_bar, x)
