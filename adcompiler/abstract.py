@@ -332,7 +332,7 @@ def _broadcast_dim(sizes):
 
 
 def _axes(axis, ndim):
-    if axis is None:
+    if axis is None or ndim == 0:  # (an axis of a 0-d array raises at run time, if that code runs)
         return tuple(range(ndim))
     axes = axis if isinstance(axis, tuple) else (axis,)
     return tuple(sorted(a % ndim for a in axes))

@@ -1249,3 +1249,8 @@ def math_function_in_loop(a):
     for i in range(3):
         y = y * a + math.sin(y)
     return y
+
+
+def reduction_in_a_branch_not_taken(x):
+    """`np.sum(x, axis=-1)` in the branch a 0-d `x` does not take."""
+    return np.sum(np.sum(x, axis=-1) if np.ndim(x) else x)

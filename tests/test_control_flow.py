@@ -49,6 +49,8 @@ CASES = [
     case(cf.list_of_lists_built_in_loops, np.array([0.3, -0.2, 0.5])),
     case(cf.math_function_in_loop, 0.7, id="float"),
     case(cf.math_function_in_loop, np.float64(0.7), id="float64"),
+    case(cf.reduction_in_a_branch_not_taken, np.array(0.7), id="0-d"),
+    case(cf.reduction_in_a_branch_not_taken, np.ones((2, 3)), id="2-d"),
     # ------------------------------------------------ if / elif / else
     case(cf.if_scalar_sign, 1.3, id="then"),
     case(cf.if_scalar_sign, -0.7, id="else"),
