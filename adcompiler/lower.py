@@ -305,7 +305,10 @@ class _Lowering(ExpressionLowering, CallInlining):
             index = targets[0]
             for target, sequence in reads:  # `x = xs[i]` for `for x in xs`
                 self.fresh = set()
-                item = sequence if sequence is index else self.call(operator.getitem, [sequence, index], target)
+                if isinstance(sequence, _Counted):
+                    item = self.call(operator.add, [index, sequence.start], target)
+                else:
+                    item = sequence if sequence is index else self.call(operator.getitem, [sequence, index], target)
                 self.assign(target, item, None)
             if not reads:
                 self.env.update(zip(_target_names(stmt.target, self), targets))
@@ -322,7 +325,7 @@ class _Lowering(ExpressionLowering, CallInlining):
         """Unroll a loop over tuple or list displays (`for w in (w1, w2)`): each element is a
         value of its own, so each iteration is lowered with its element. False if the
         loop cannot be unrolled (an element list unknown here, or a `break`)."""
-        sequences = [s for _, s in reads if s is not index]
+        sequences = [s for _, s in reads if s is not index and not isinstance(s, _Counted)]
         elements = [self.displays.get(s) for s in sequences]
         if not sequences or any(e is None for e in elements) or may_exit(stmt.body, ("break",)):
             return False
@@ -330,7 +333,10 @@ class _Lowering(ExpressionLowering, CallInlining):
         for k in range(min(len(e) for e in elements)):
             self.fresh = set()
             for target, sequence in reads:
-                item = Const(k) if sequence is index else self.displays[sequence][k]
+                if isinstance(sequence, _Counted):
+                    item = self.call(operator.add, [Const(k), sequence.start], target)
+                else:
+                    item = Const(k) if sequence is index else self.displays[sequence][k]
                 self.assign(target, item, None)
             yields = self.block(stmt.body, _Tail(names))
             self.env.update(zip(names, yields))
@@ -348,11 +354,17 @@ class _Lowering(ExpressionLowering, CallInlining):
         callee = self.expr(node.func) if isinstance(node, gast.Call) else None
         fn = getattr(callee, "obj", None)
         tuple_target = isinstance(stmt.target, (gast.Tuple, gast.List))
-        if fn is enumerate and len(node.args) == 1 and not node.keywords and tuple_target \
+        starts = node.args[1:] + [k.value for k in node.keywords if k.arg == "start"] if fn is enumerate else []
+        if fn is enumerate and 1 <= len(node.args) + len(node.keywords) <= 2 and len(node.args) >= 1 \
+                and len(starts) + 1 == len(node.args) + len(node.keywords) and tuple_target \
                 and len(stmt.target.elts) == 2 and isinstance(stmt.target.elts[0], gast.Name):
             sequence = self.operand(node.args[0])
-            index = Value(stmt.target.elts[0].id, loc)
-            return self._range_of([sequence], stmt), [index], [(stmt.target.elts[0], index),
+            if not starts:
+                index = Value(stmt.target.elts[0].id, loc)
+                return self._range_of([sequence], stmt), [index], [(stmt.target.elts[0], index),
+                                                                   (stmt.target.elts[1], sequence)]
+            index = Value("i", loc)  # `enumerate(xs, start)`: the count is `i + start`
+            return self._range_of([sequence], stmt), [index], [(stmt.target.elts[0], _Counted(self.operand(starts[0]))),
                                                                (stmt.target.elts[1], sequence)]
         if fn is zip and node.args and not node.keywords and tuple_target and len(stmt.target.elts) == len(node.args):
             sequences = [self.operand(a) for a in node.args]
@@ -479,6 +491,13 @@ class _Lowering(ExpressionLowering, CallInlining):
                             self.displays[key] = {k: renamed if e is value else e for k, e in elements.items()}
                     return renamed
         return value
+
+
+@dataclasses.dataclass(frozen=True)
+class _Counted:
+    """The count of `enumerate(xs, start)` as a loop read: the index plus `start`."""
+
+    start: object
 
 
 def _is_literal(operand) -> bool:

@@ -1254,3 +1254,19 @@ def math_function_in_loop(a):
 def reduction_in_a_branch_not_taken(x):
     """`np.sum(x, axis=-1)` in the branch a 0-d `x` does not take."""
     return np.sum(np.sum(x, axis=-1) if np.ndim(x) else x)
+
+
+def enumerate_from_one(X):
+    """`enumerate(X, 1)`: the count starts at 1."""
+    s = 0.0
+    for k, row in enumerate(X, 1):
+        s = s + k * np.sum(row ** 2)
+    return s
+
+
+def enumerate_start_keyword_over_display(w):
+    """`enumerate((w, 2.0 * w), start=2)` over a tuple written in place (unrolled)."""
+    s = 0.0
+    for k, v in enumerate((w, 2.0 * w), start=2):
+        s = s + k * np.sum(v ** 2)
+    return s
