@@ -98,6 +98,10 @@ class _Forward:
             items = [self.tangent_or_zeros(a, out, op.loc) for a in op.args]  # a list's zeros: a list of zeros
             self.tangents[result] = self._record(out, op.fn, items, name, op.loc)
             return
+        if op.fn is runtime.make_dict:  # keys, then values: the tangent has the same keys
+            items = [a if k % 2 == 0 else self.tangent_or_zeros(a, out, op.loc) for k, a in enumerate(op.args)]
+            self.tangents[result] = self._record(out, op.fn, items, name, op.loc)
+            return
         if op.fn is operator.getitem and not isinstance(abstract.value_of(self.types, op.args[0]), abstract.Array) \
                 and op.args[0] in self.tangents and 0 not in active[1:]:
             self.tangents[result] = self._record(out, operator.getitem, [self.tangents[op.args[0]], op.args[1]],

@@ -1270,3 +1270,11 @@ def enumerate_start_keyword_over_display(w):
     for k, v in enumerate((w, 2.0 * w), start=2):
         s = s + k * np.sum(v ** 2)
     return s
+
+
+def dict_carried_over_a_float(x):
+    """A dict carried through a loop, in a function of a Python float (forward mode)."""
+    p = {"a": x, "b": 0.0}
+    for i in range(3):
+        p = {"a": p["a"] * x, "b": p["b"] + np.sin(p["a"])}
+    return p["b"]

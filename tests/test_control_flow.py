@@ -53,6 +53,7 @@ CASES = [
     case(cf.reduction_in_a_branch_not_taken, np.ones((2, 3)), id="2-d"),
     case(cf.enumerate_from_one, np.arange(6.0).reshape(2, 3) / 6),
     case(cf.enumerate_start_keyword_over_display, np.array([0.3, -0.4])),
+    case(cf.dict_carried_over_a_float, 0.7),
     # ------------------------------------------------ if / elif / else
     case(cf.if_scalar_sign, 1.3, id="then"),
     case(cf.if_scalar_sign, -0.7, id="else"),
