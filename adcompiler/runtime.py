@@ -131,6 +131,18 @@ def softplus(x):
     return np.maximum(x, 0.0) + np.log1p(np.exp(-np.abs(x)))
 
 
+def cofactors(a):
+    """The cofactor matrix of each matrix of `a` (the slope of its determinant), also where
+    it is singular: with `a = U diag(s) Vh`, `det(U) det(Vh) U diag(c) Vh`, where `c[i]`
+    is the product of the singular values other than `s[i]`."""
+    u, s, vh = np.linalg.svd(a)
+    ones = np.ones_like(s[..., :1])
+    before = np.cumprod(np.concatenate([ones, s[..., :-1]], axis=-1), axis=-1)
+    after = np.cumprod(np.concatenate([ones, s[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]
+    signs = np.linalg.det(u) * np.linalg.det(vh)
+    return (signs[..., None, None] * u * (before * after)[..., None, :]) @ vh
+
+
 def linspace_weights(samples, endpoint=True):
     """For `samples = np.linspace(start, stop, num, endpoint)`: the weights w of `stop` in
     each sample (`start + w (stop - start)`), shaped to broadcast against `samples`."""

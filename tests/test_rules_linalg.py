@@ -412,3 +412,16 @@ def test_tolerances_catch_small_mistakes():
     defjvp(det_with_mistakes, lambda t, ans, a: 1.001 * ans * np.trace(np.linalg.solve(a, t)))
     with pytest.raises(AssertionError):
         check_rule(det_with_mistakes, [a])
+
+
+@pytest.mark.parametrize("a", [
+    np.array([[1.0, 2.0], [2.0, 4.0]]),
+    np.outer([1.0, -2.0, 0.5], [0.3, 1.0, 2.0]),
+    np.zeros((3, 3)),
+    np.stack([np.eye(2), np.array([[1.0, 1.0], [1.0, 1.0]])]),
+], ids=["rank 1 of 2", "rank 1 of 3", "zero", "a stack with a singular matrix"])
+def test_det_at_singular_matrices(a):
+    """The slope of det is the cofactor matrix, which exists where the inverse does not."""
+    f = function_from_source("def f(a):\n    return np.sum(np.linalg.det(a) * 1.5)\n")
+    ad.check_grads(f, a)
+    check_rule(np.linalg.det, [a])

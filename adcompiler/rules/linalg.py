@@ -28,6 +28,7 @@ from collections import Counter
 import numpy as np
 
 from ..errors import ADError, UnsupportedArgumentError
+from .. import runtime
 from ..runtime import unbroadcast
 from ..tracing import Symbol, recordable
 from .registry import defjvp, defvjp
@@ -293,9 +294,11 @@ def _trace(x):
     return np.trace(x, axis1=-2, axis2=-1)
 
 
-# d det(A) = det(A) tr(A^-1 dA)
-defvjp(np.linalg.det, lambda g, ans, a: _per_matrix(g * ans) * mT(np.linalg.inv(a)))
-defjvp(np.linalg.det, lambda t, ans, a: ans * _trace(np.linalg.solve(a, t)))
+# d det(A) = tr(adj(A) dA): the cofactor matrix, which exists where A is singular too
+# (det(A) A^-T needs the inverse)
+cofactors = recordable(runtime.cofactors)
+defvjp(np.linalg.det, lambda g, ans, a: _per_matrix(g) * cofactors(a))
+defjvp(np.linalg.det, lambda t, ans, a: np.sum(cofactors(a) * t, axis=(-2, -1)))
 
 
 def _slogdet_vjp(g, ans, a):
