@@ -31,6 +31,7 @@ from .normalize import normalize
 from .optimize import (drop_needless_conversions, eliminate_common_subexpressions, eliminate_dead_code, fold_renames,
                        measure_earliest)
 from .reverse import Request, check, find_named, reverse
+from .rules.registry import table_version
 from .source import Source, parse
 from .verify import verify
 
@@ -215,7 +216,7 @@ _CACHE: dict = {}
 
 
 def cached_front_end(fn, request: Request, dump=None) -> FrontEnd:
-    key = (fn, request.retain)
+    key = (fn, request.retain, table_version())  # a rule registered since: calls may be read anew
     hit = _FRONT_ENDS.get(key)
     if hit is None or not hit.source.bindings_unchanged():
         hit = _FRONT_ENDS[key] = front_end(fn, request, dump)
@@ -223,7 +224,7 @@ def cached_front_end(fn, request: Request, dump=None) -> FrontEnd:
 
 
 def cached_gradient(fn, request: Request, layout: str, dump, signature, want_value=True) -> Compiled:
-    key = (fn, request, layout, signature, want_value)
+    key = (fn, request, layout, signature, want_value, table_version())
     hit = _CACHE.get(key)
     if hit is None or not hit.origin.bindings_unchanged():
         hit = _CACHE[key] = compile_gradient(fn, request, layout, dump, signature, want_value)

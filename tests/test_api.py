@@ -487,3 +487,19 @@ def test_a_loop_reading_a_dict_argument_differentiates_it():
     p, X = {"w": np.array([0.3, 0.4])}, np.arange(6.0).reshape(3, 2) / 6
     np.testing.assert_allclose(ad.grad(f)(p, X)["w"], np.sum(X * np.cos(X * p["w"]), axis=0))
     ad.check_grads(f, p, X)
+
+
+def _registered_late(x):
+    return np.sin(x)
+
+
+def _calls_registered_late(x):
+    return np.sum(_registered_late(x))
+
+
+def test_a_rule_registered_after_compiling_is_used_by_a_new_gradient():
+    x = np.array([0.1, 0.2])
+    np.testing.assert_allclose(ad.grad(_calls_registered_late)(x), np.cos(x))  # inlined: sin's rule
+    ad.adjoint(_registered_late, jvp=lambda tangents, ans, x: 2.0 * np.cos(x) * tangents[0])(
+        lambda g, ans, x: 2.0 * g * np.cos(x))  # a rule of the user's (deliberately twice the slope)
+    np.testing.assert_allclose(ad.grad(_calls_registered_late)(x), 2.0 * np.cos(x))

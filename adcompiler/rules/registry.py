@@ -50,6 +50,12 @@ class Rule:
 
 _RULES: dict = {}
 _NONDIFF: set = set()
+_CHANGES = [0]  # registrations so far: compiled code made before the last one may be stale
+
+
+def table_version() -> int:
+    """A number that changes whenever a rule is registered (compile caches key on it)."""
+    return _CHANGES[0]
 
 
 def defvjp(fn, *vjps, params=(), unbroadcast=False, outputs=None) -> None:
@@ -65,6 +71,7 @@ def defvjp(fn, *vjps, params=(), unbroadcast=False, outputs=None) -> None:
             raise RuleError(f"defvjp({_name(fn)}): {rule!r} is neither a function nor None")
     old = _RULES.get(fn)
     _RULES[fn] = Rule(fn, tuple(vjps), frozenset(params), unbroadcast, old.jvps if old else None, outputs)
+    _CHANGES[0] += 1
 
 
 def defjvp(fn, *jvps) -> None:
@@ -78,11 +85,13 @@ def defjvp(fn, *jvps) -> None:
         if (vjp is None) != (jvp is None):
             raise RuleError(f"defjvp({_name(fn)}): argument {i} has a VJP rule but no JVP rule, or the reverse")
     _RULES[fn] = replace(rule, jvps=tuple(jvps))
+    _CHANGES[0] += 1
 
 
 def nondiff(*fns) -> None:
     """Declare functions whose outputs never carry a gradient (comparisons, shapes, floor)."""
     _NONDIFF.update(fns)
+    _CHANGES[0] += 1
 
 
 def is_elementwise(fn) -> bool:
