@@ -22,6 +22,7 @@ from .errors import ADError, UnsupportedArgumentError, UnsupportedSyntaxError
 from .ir import Call, Const, If, Region, Value
 from .naming import describe, literal_hint, temp_hint
 from .rules import rule_for
+from .rules.registry import REQUIRED
 from .source import _MISSING
 
 # Functions whose signatures give `None` for parameters that are not passed, where passing
@@ -319,6 +320,10 @@ class ExpressionLowering:
             parameters = list(inspect.signature(fn).parameters.values())
         except (TypeError, ValueError):
             parameters = []
+        if rule.positional:  # the rule names the parameters the signature does not
+            parameters = [inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                                            default=inspect.Parameter.empty if default is REQUIRED else default)
+                          for name, default in rule.positional]
         positional = []
         for p in parameters:
             if p.kind is inspect.Parameter.VAR_POSITIONAL:

@@ -235,13 +235,13 @@ def test_gamma_and_beta_cdfs_have_no_derivative_in_shapes():
 
 
 @pytest.mark.parametrize("call", ["norm.logpdf(x, scale=s)", "stats.poisson.logpmf(2, mu=s)",
-                                  "stats.beta.pdf(x, a=1.5, b=s)", "stats.t.logpdf(x, df=s)"])
-def test_differentiated_keyword_parameter_is_refused_not_ignored(call):
-    # A method's signature is `(x, *args, **kwds)`, so a parameter passed by keyword stays
-    # a keyword, and a differentiated keyword argument is refused.
+                                  "stats.beta.pdf(x, a=1.5, b=s)", "stats.t.logpdf(x, df=s)",
+                                  "stats.norm.cdf(x, loc=s, scale=2.0 * s)", "stats.gamma.logpdf(x, a=s, loc=0.1)"])
+def test_parameters_passed_by_keyword_are_differentiated(call):
+    """A method's signature is `(x, *args, **kwds)`; the rule names its parameters, so one
+    passed by keyword goes to its position, differentiated like a positional one."""
     fn = function_from_source(f"def f(x, s):\n    return np.sum({call})\n", namespace=NAMESPACE)
-    with pytest.raises(ad.ADError):
-        ad.grad(fn, wrt=(0, 1))
+    ad.check_grads(fn, np.array([0.3, 0.6]), 1.7, wrt=(0, 1))
 
 
 def test_logsumexp_return_sign_is_refused():

@@ -26,9 +26,9 @@ TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
 zeros_like_input = recordable(runtime.zeros_like_input)
 
 
-def diagonal(fn, *rules, params=(), unbroadcast=False):
+def diagonal(fn, *rules, params=(), unbroadcast=False, positional=()):
     """Register `fn`, elementwise: each rule scales `g` by the partial derivative of one argument."""
-    defvjp(fn, *rules, params=params, unbroadcast=unbroadcast)
+    defvjp(fn, *rules, params=params, unbroadcast=unbroadcast, positional=positional)
     defjvp(fn, *rules)
 
 

@@ -37,6 +37,10 @@ class Rule:
     unbroadcast: bool = False
     jvps: tuple | None = None  # one per positional argument, like `vjps`
     outputs: int | str | None = None  # a tuple-returning function: how many outputs, or "variable"
+    # For a function whose signature does not name its parameters (`norm.logpdf(x, *args,
+    # **kwds)`): the positional parameters' names and defaults (REQUIRED for none), so
+    # that one passed by keyword goes to its position and can be differentiated.
+    positional: tuple = ()
 
     @property
     def nargs(self) -> int:
@@ -58,11 +62,15 @@ def table_version() -> int:
     return _CHANGES[0]
 
 
-def defvjp(fn, *vjps, params=(), unbroadcast=False, outputs=None) -> None:
+REQUIRED = object()  # a positional parameter without a default (see `Rule.positional`)
+
+
+def defvjp(fn, *vjps, params=(), unbroadcast=False, outputs=None, positional=()) -> None:
     """Register reverse-mode rules for `fn`, one per positional argument.
 
     `outputs`: for a function returning a tuple, the number of its outputs (or
     `"variable"`, as for `np.split`); its rules then receive `g` as a tuple.
+    `positional`: see `Rule.positional`.
     """
     if not vjps:
         raise RuleError(f"defvjp({_name(fn)}) needs one rule (or None) per positional argument")
@@ -70,7 +78,8 @@ def defvjp(fn, *vjps, params=(), unbroadcast=False, outputs=None) -> None:
         if rule is not None and not callable(rule):
             raise RuleError(f"defvjp({_name(fn)}): {rule!r} is neither a function nor None")
     old = _RULES.get(fn)
-    _RULES[fn] = Rule(fn, tuple(vjps), frozenset(params), unbroadcast, old.jvps if old else None, outputs)
+    _RULES[fn] = Rule(fn, tuple(vjps), frozenset(params), unbroadcast, old.jvps if old else None, outputs,
+                      tuple(positional))
     _CHANGES[0] += 1
 
 

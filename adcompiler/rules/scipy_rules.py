@@ -17,7 +17,7 @@ import numpy as np
 from .. import runtime
 from ..tracing import recordable
 from .elementwise import diagonal
-from .registry import defjvp, defvjp
+from .registry import REQUIRED, defjvp, defvjp
 
 try:
     from scipy import special, stats
@@ -258,9 +258,12 @@ def register_stats_rules():
     for name, log_density, slope, shape_slopes in FAMILIES:
         distribution = getattr(stats, name)
         for kind, rules in _location_scale_rules(distribution, log_density, slope, shape_slopes).items():
-            diagonal(getattr(distribution, kind), *rules.vjps, params=rules.names[1:], unbroadcast=True)
+            positional = [(name, REQUIRED) for name in rules.names[:-2]] + [("loc", 0.0), ("scale", 1.0)]
+            diagonal(getattr(distribution, kind), *rules.vjps, params=rules.names[1:], unbroadcast=True,
+                     positional=positional)
     for kind, rule in _poisson_rules().items():
-        diagonal(getattr(stats.poisson, kind), None, rule, None, params=("mu", "loc"), unbroadcast=True)
+        diagonal(getattr(stats.poisson, kind), None, rule, None, params=("mu", "loc"), unbroadcast=True,
+                 positional=[("k", REQUIRED), ("mu", REQUIRED), ("loc", 0)])
 
 
 def _shape_names(distribution):
