@@ -522,11 +522,23 @@ class _Sweep:
                 items[i] = item
             elif isinstance(item, TupleAdjoint) and isinstance(items[i], TupleAdjoint):
                 items[i] = self._add_tuples(items[i], item, loc)  # `p[0][0] + p[0][1]`: item by item
-            else:
+            else:  # an item that may be a container itself is added item by item (`+` would join lists)
                 total = Value("t_bar", loc)
-                self.ops.append(Call((total,), operator.add, (items[i], item), (), loc))
+                add = operator.add if self._is_number_or_array(target, i) else runtime.add_structures
+                self.ops.append(Call((total,), add, (items[i], item), (), loc))
                 items[i] = total
         return TupleAdjoint(items)
+
+    def _is_number_or_array(self, container, key) -> bool:
+        """Whether the item `key` of `container` is known to be a number or an array."""
+        av = self.context.types.get(container)
+        if isinstance(av, abstract.Mapping):
+            item = dict(av.items).get(key)
+        elif isinstance(av, abstract.Sequence) and isinstance(key, int) and -len(av.items) <= key < len(av.items):
+            item = av.items[key]
+        else:
+            return False
+        return isinstance(item, (abstract.Array, abstract.Scalar))
 
     def _named(self, contribution: Value, name: str) -> Value:
         """Name the value just recorded after the adjoint it becomes."""

@@ -1278,3 +1278,19 @@ def dict_carried_over_a_float(x):
     for i in range(3):
         p = {"a": p["a"] * x, "b": p["b"] + np.sin(p["a"])}
     return p["b"]
+
+
+def dict_item_indexed_in_loop(p):
+    """A list in a dict argument, indexed by the loop variable."""
+    s = 0.0
+    for i in range(2):
+        s = s + p["w"][i]
+    return s + p["w"][0] * 2.0
+
+
+def mlp_layers_from_dict(params, x):
+    """An MLP whose layers are lists of arrays in a dict, read by index in the loop."""
+    h = x
+    for i in range(len(params["W"])):
+        h = np.tanh(params["W"][i] @ h + params["b"][i])
+    return np.sum(h ** 2)

@@ -54,6 +54,10 @@ CASES = [
     case(cf.enumerate_from_one, np.arange(6.0).reshape(2, 3) / 6),
     case(cf.enumerate_start_keyword_over_display, np.array([0.3, -0.4])),
     case(cf.dict_carried_over_a_float, 0.7),
+    case(cf.dict_item_indexed_in_loop, {"w": [1.5, 2.5]}),
+    case(cf.mlp_layers_from_dict, {"W": [A23.T.copy(), A23.copy()], "b": [np.array([0.1, -0.2, 0.3]),
+                                                                      np.array([0.2, 0.1])]},
+         np.array([0.5, -0.4]), wrt=(0, 1)),
     # ------------------------------------------------ if / elif / else
     case(cf.if_scalar_sign, 1.3, id="then"),
     case(cf.if_scalar_sign, -0.7, id="else"),
