@@ -593,11 +593,10 @@ def unbroadcast_plan(arg, result):
     kept = []
     for i, d in enumerate(arg.dims):
         r = result.dims[i + extra]
+        if d is None or r is None:
+            return None  # two unknown sizes may differ: `x[0:1] + y[2:4]` broadcasts
         if d == ONE and r == MANY:
             kept.append(i)
-        elif d != r and not (d == MANY and r == MANY):
-            if d is None or r is None:
-                return None
     if not extra and not kept:
         return ()
     return (tuple(range(extra)), tuple(kept))

@@ -327,7 +327,10 @@ class _Sweep:
         types, arg = self.context.types, op.args[i]
         plan = abstract.unbroadcast_plan(abstract.value_of(types, arg), abstract.value_of(types, op.results[0]))
         if isinstance(contribution, Symbol) and contribution.is_number:
-            return contribution
+            if plan == () or plan is None and not self.context.shapes.broadcasts_to(op, i):
+                return contribution  # stands for an array of the argument's shape as well
+            # a number standing for an array of the result's shape, which broadcast the argument
+            contribution = np.broadcast_to(contribution, np.shape(self.context.symbol(op.results[0])))
         if plan == ():
             return contribution
         if plan == ("scalar",):

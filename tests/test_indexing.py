@@ -176,6 +176,20 @@ def test_an_index_tuple_made_at_run_time(expression, w_shape):
     ad.check_grads(fn, A, w, 1, wrt=1)
 
 
+@pytest.mark.parametrize("body", [
+    "return np.sum(y[1:] * x[:1])",
+    "return np.sum(np.zeros(4)[2:4] + x[0:1])",
+    "return np.sum(y[2:4] - x[0:1]) + np.sum(x[2:3] + 1.0)",
+    "s = 0.0\n    for k in range(2):\n        s = s + np.sum(x[k:] * y[k:k + 1])\n    return s",
+], ids=lambda b: b.replace("\n", ";"))
+def test_slices_of_sizes_known_only_at_run_time_broadcast(body):
+    """`x[0:1]` against `y[2:4]`: two sizes unknown to the compiler may differ, so the
+    gradient is summed back over the broadcast at run time (it once was not: `x[0:1]`
+    got the gradient of one element of the sum, not of two)."""
+    fn = function_from_source(f"def f(x, y):\n    {body}\n")
+    ad.check_grads(fn, np.array([0.3, 0.5, 0.7]), np.array([1.0, 2.0, 3.0, 4.0]), wrt=(0, 1))
+
+
 # ---------------------------------------------------------------- exact values
 
 
