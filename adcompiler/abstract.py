@@ -22,6 +22,7 @@ run time, so a missing fact costs speed, never correctness.
 from __future__ import annotations
 
 import builtins
+import functools
 import math
 import operator
 from dataclasses import dataclass
@@ -236,6 +237,8 @@ def join(a, b):
     if isinstance(a, Sequence) and isinstance(b, Sequence) and a.kind == b.kind != "shape" \
             and len(a.items) == len(b.items):  # a tuple carried through a loop: still a tuple
         return Sequence(a.kind, tuple(join(x, y) for x, y in zip(a.items, b.items)))
+    if isinstance(a, Mapping) and isinstance(b, Mapping) and [k for k, _ in a.items] == [k for k, _ in b.items]:
+        return Mapping(tuple((k, join(x, y)) for (k, x), (_, y) in zip(a.items, b.items)))
     return None
 
 
@@ -423,6 +426,8 @@ def _getitem(avs, operands, kwargs):
         return Scalar("int") if isinstance(key, Const) and isinstance(key.value, int) else None
     if isinstance(x, Sequence) and isinstance(key, Const) and isinstance(key.value, int):
         return x.items[key.value] if -len(x.items) <= key.value < len(x.items) else None
+    if isinstance(x, Sequence) and x.kind != "shape" and x.items and isinstance(index, Scalar) and index.kind == "int":
+        return functools.reduce(join, x.items)  # `layers[i]`: what every item is
     if isinstance(x, Mapping) and isinstance(key, Const):
         return x.get(key.value)
     if not isinstance(x, Array) or x.dims is None:

@@ -285,6 +285,8 @@ class _Sweep:
                 self.accumulate(op.args[0], TupleAdjoint({key: g}), False, op.loc)
                 return
             old = self.adjoint_or_zeros(op.args[0], op.loc)  # a key known at run time: a copy, with g added
+            if isinstance(g, TupleAdjoint):  # the item is a container itself (`layers[i]["W"]`): build it
+                g = self.adjoint_or_zeros(op.results[0], op.loc)
             added = self.context.typed(Value(f"{op.args[0].hint}_bar", op.loc), op.args[0], same=True)
             self.ops.append(Call((added,), runtime.with_added, (old, index, g), (), op.loc))
             self.adjoints[op.args[0]] = added

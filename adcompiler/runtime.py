@@ -221,7 +221,7 @@ def with_added(items, key, g):
         items = dict(items)
     else:
         kind, items = type(items), list(items)
-    items[key] = items[key] + g
+    items[key] = add_structures(items[key], g)  # an element may be a container itself
     return items if isinstance(items, dict) or kind is list else kind(items)
 
 

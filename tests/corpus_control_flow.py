@@ -1294,3 +1294,10 @@ def mlp_layers_from_dict(params, x):
     for i in range(len(params["W"])):
         h = np.tanh(params["W"][i] @ h + params["b"][i])
     return np.sum(h ** 2)
+
+
+def layers_as_list_of_dicts(layers, h):
+    """`for layer in layers: layer["W"] @ h`: an item of a list of dicts, at a run-time index."""
+    for layer in layers:
+        h = np.tanh(layer["W"] @ h + layer["b"])
+    return np.sum(h ** 2)
