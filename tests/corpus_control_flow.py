@@ -1301,3 +1301,10 @@ def layers_as_list_of_dicts(layers, h):
     for layer in layers:
         h = np.tanh(layer["W"] @ h + layer["b"])
     return np.sum(h ** 2)
+
+
+def layers_as_list_of_pairs(params, x):
+    """`for W, b in params`: a list of (matrix, vector) pairs passed as an argument."""
+    for W, b in params:
+        x = np.tanh(W @ x + b)
+    return np.sum(x)
