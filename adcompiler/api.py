@@ -59,8 +59,9 @@ class Gradient:
         if compiled is None or not compiled.origin.bindings_unchanged() or \
                 inner is not None and inner is not self._inner.get(signature):
             target = self.fn if inner is None else inner.function
+            layout = "closure" if _projected(self.fn, inner) else self._layout  # see `_Runner._projected_call`
             compiled = self._variants[signature] = cached_gradient(
-                target, self.request, self._layout, self._dump, signature, want_value=self.mode != "grad")
+                target, self.request, layout, self._dump, signature, want_value=self.mode != "grad")
             self._inner[signature] = inner
         self._last = compiled
         return compiled
@@ -149,7 +150,8 @@ class _Runner:
         self.scalar_output = compiled.scalar_output
         self.plain = compiled.finished or all(compiled.plain_gradients) and all(
             isinstance(args[i], np.ndarray) for i in request.wrt)
-        fast = not self.retain and compiled.finished and (
+        self.projected = _projected(gradient.fn, inner)
+        fast = not self.projected and not self.retain and compiled.finished and (
             self.mode == "grad" and not compiled.with_value
             or self.mode == "value_and_grad" and compiled.with_value and compiled.scalar_output)
         if fast:  # the generated code returns it all: call it directly (shadows the method `run`)
@@ -162,6 +164,8 @@ class _Runner:
         """The call, its results shaped for the caller; gradients take the types of `likes`
         (default: of `args`)."""
         likes = args if likes is None else likes
+        if self.projected:
+            return self._projected_call(args, likes)
         if self.mode == "vjp":
             value, pullback = self.function(*args)
             gradient = self._gradient()  # alive: it is calling this runner (and the pullback keeps it)
@@ -188,6 +192,32 @@ class _Runner:
             result = (grads, _retained(self.request, retained))
             return (value, *result) if self.mode == "value_and_grad" else result
         return (value, grads) if self.mode == "value_and_grad" else grads
+
+
+    def _projected_call(self, args, likes):
+        """The derivative of `grad(f)` whose code returns `(value, gradient)` (f's output not
+        known to be a scalar before it runs): compiled as a vjp, seeded on the gradient alone,
+        after the check `grad(f)` itself makes of the value."""
+        (value, grads), pullback = self.function(*args)
+        if np.ndim(value) != 0:
+            raise NonScalarOutputError(
+                f"grad needs a function with a scalar output; this one returned an array of shape {np.shape(value)}",
+                None, "Reduce the output (e.g. `np.sum(...)`), or use `adcompiler.vjp` with a seed of its shape.")
+        back = _Pullback(lambda seed: pullback((0.0, seed)), [likes[i] for i in self.wrt], self.tuple_wrt, None, grads)
+        if self.mode == "vjp":
+            return grads, back
+        if isinstance(grads, (tuple, list, dict)) or np.ndim(grads) != 0:
+            raise NonScalarOutputError(
+                "grad of grad(f) needs f to be a function of one number (its gradient is then a number)", None,
+                "For a Hessian-vector product, use `adcompiler.vjp(adcompiler.grad(f))` with a seed of the gradient's "
+                "shape.")
+        result = back(1.0)
+        return (grads, result) if self.mode == "value_and_grad" else result
+
+
+def _projected(fn, inner) -> bool:
+    """Whether a gradient of the `Gradient` `fn` runs code that returns `(value, gradient)`."""
+    return inner is not None and inner.with_value and fn.mode == "grad"
 
 
 class _Pullback:

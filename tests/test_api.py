@@ -503,3 +503,27 @@ def test_a_rule_registered_after_compiling_is_used_by_a_new_gradient():
     ad.adjoint(_registered_late, jvp=lambda tangents, ans, x: 2.0 * np.cos(x) * tangents[0])(
         lambda g, ans, x: 2.0 * g * np.cos(x))  # a rule of the user's (deliberately twice the slope)
     np.testing.assert_allclose(ad.grad(_calls_registered_late)(x), 2.0 * np.cos(x))
+
+
+@pytest.mark.parametrize("body", ["return max(x, 0.5) ** 2", "v = np.array([x, x])\n    return v[0] * v[1]"])
+def test_grad_of_grad_where_the_output_is_known_scalar_only_at_run_time(body):
+    f = function_from_source(f"def f(x):\n    {body}\n")
+    first, second = ad.grad(f), ad.grad(ad.grad(f))
+    assert second(0.7) == pytest.approx(_derivative(first, 0.7), rel=1e-6)
+    value, slope = ad.value_and_grad(ad.grad(f))(0.7)
+    assert value == pytest.approx(first(0.7)) and slope == pytest.approx(second(0.7))
+
+
+def test_hessian_vector_product_of_a_loop_accumulating_from_a_float():
+    f = function_from_source("""
+    def f(x):
+        s = 0.0
+        for i in range(2):
+            s = s + np.sum(np.sin(x) ** 2)
+        return s
+    """)
+    x, v, eps = np.array([0.3, -0.4, 0.5]), np.array([1.0, 2.0, -1.0]), 1e-6
+    gradient, pullback = ad.vjp(ad.grad(f))(x)
+    np.testing.assert_allclose(gradient, ad.grad(f)(x))
+    expected = (ad.grad(f)(x + eps * v) - ad.grad(f)(x - eps * v)) / (2 * eps)
+    np.testing.assert_allclose(pullback(v), expected, rtol=1e-6, atol=1e-9)
