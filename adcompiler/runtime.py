@@ -321,11 +321,13 @@ def dot_adjoint_b(g, a, b):
 
 def zeros_like_input(x):
     """A zero gradient of the type and shape of `x` (a float for a Python float, a list of
-    zeros for a list)."""
+    zeros for a list, a dict of zeros for a dict)."""
     if isinstance(x, np.ndarray):
         return np.zeros_like(x, dtype=np.result_type(x, 1.0))
     if isinstance(x, (list, tuple)):
         return type(x)(zeros_like_input(item) for item in x)
+    if isinstance(x, dict):
+        return {k: zeros_like_input(v) for k, v in x.items()}
     return type(x)(0.0) if isinstance(x, (float, np.floating)) else 0.0
 
 

@@ -1308,3 +1308,11 @@ def layers_as_list_of_pairs(params, x):
     for W, b in params:
         x = np.tanh(W @ x + b)
     return np.sum(x)
+
+
+def dict_of_constants_carried_over_a_float(x):
+    """A dict that starts as constants (its tangent starts as zeros) carried through a loop."""
+    d = {"a": 1.0}
+    for i in range(2):
+        d = {"a": d["a"] * x}
+    return d["a"]

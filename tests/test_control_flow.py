@@ -54,6 +54,7 @@ CASES = [
     case(cf.enumerate_from_one, np.arange(6.0).reshape(2, 3) / 6),
     case(cf.enumerate_start_keyword_over_display, np.array([0.3, -0.4])),
     case(cf.dict_carried_over_a_float, 0.7),
+    case(cf.dict_of_constants_carried_over_a_float, 1.5),
     case(cf.dict_item_indexed_in_loop, {"w": [1.5, 2.5]}),
     case(cf.layers_as_list_of_pairs, [(A23.T.copy(), np.array([0.1, -0.2, 0.3])), (A23.copy(), np.array([0.2, 0.1]))],
          np.array([0.5, -0.4]), wrt=(0, 1)),
