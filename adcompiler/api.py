@@ -24,6 +24,7 @@ from .reverse import Request
 from .runtime import as_gradient
 from .source import Source, parse
 
+
 class Gradient:
     """A compiled derivative of a function. Call it as you would call the function."""
 
@@ -192,7 +193,6 @@ class _Runner:
             result = (grads, _retained(self.request, retained))
             return (value, *result) if self.mode == "value_and_grad" else result
         return (value, grads) if self.mode == "value_and_grad" else grads
-
 
     def _projected_call(self, args, likes):
         """The derivative of `grad(f)` whose code returns `(value, gradient)` (f's output not

@@ -494,4 +494,3 @@ def _region_reads(region: Region):
     for op in region.ops:
         yield from _reads(op)
     yield from (x for x in region.yields if isinstance(x, Value))
-
