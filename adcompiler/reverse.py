@@ -485,6 +485,9 @@ class _Sweep:
                 continue
             if abstract.value_of(types, x) != result or result is None:
                 return False
+        if isinstance(result, abstract.Array) and (result.dims is None or None in result.dims):
+            # sizes unknown here (`x[2:4] + x[0:1]`): the same only where the shape classes say so
+            return not any(self.context.shapes.broadcasts_to(op, i) for i in range(len(op.args)))
         return True
 
     def spread_out(self, spread: Spread, loc) -> Value:

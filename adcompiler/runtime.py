@@ -183,8 +183,12 @@ def add_at(x, index, value):
 
 
 def add_into(x, index, value):
-    """Add `value` into `x` at `index`, in place; repeated integer indices accumulate."""
-    if _is_basic_index(index):
+    """Add `value` into `x` at `index`, in place; repeated integer indices accumulate. In a
+    list or dict, an element that is a container itself is added element by element
+    (`+=` would join two lists)."""
+    if not isinstance(x, np.ndarray):
+        x[index] = add_structures(x[index], value)
+    elif _is_basic_index(index):
         x[index] += value
     else:
         np.add.at(x, index, value)

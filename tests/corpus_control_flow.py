@@ -1316,3 +1316,20 @@ def dict_of_constants_carried_over_a_float(x):
     for i in range(2):
         d = {"a": d["a"] * x}
     return d["a"]
+
+
+def ragged_list_of_lists(ys):
+    """Nested loops over a list of lists of different lengths, with arrays and a float."""
+    s = 0.0
+    for y in ys:
+        for v in y:
+            s = s + np.sum(v ** 2)
+    return s
+
+
+def broadcast_items_of_a_list(xs):
+    """Items of different sizes read at run-time indices, broadcast against each other."""
+    s = 0.0
+    for i in range(1, len(xs)):
+        s = s + np.sum(xs[i] + xs[i - 1]) ** 2
+    return s

@@ -181,6 +181,9 @@ def test_an_index_tuple_made_at_run_time(expression, w_shape):
     "return np.sum(np.zeros(4)[2:4] + x[0:1])",
     "return np.sum(y[2:4] - x[0:1]) + np.sum(x[2:3] + 1.0)",
     "s = 0.0\n    for k in range(2):\n        s = s + np.sum(x[k:] * y[k:k + 1])\n    return s",
+    "return np.sum(y[2:4] + x[0:1]) ** 2",
+    "return np.mean(y[1:3] + x[0:1]) ** 2 + np.sum(x[1:] - y[3:4]) * np.sum(x)",
+    "s = 0.0\n    for i in range(1, 3):\n        s = s + np.sum(x[:i] - x[i:i + 1])\n    return s",
 ], ids=lambda b: b.replace("\n", ";"))
 def test_slices_of_sizes_known_only_at_run_time_broadcast(body):
     """`x[0:1]` against `y[2:4]`: two sizes unknown to the compiler may differ, so the
