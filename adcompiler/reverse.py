@@ -530,6 +530,8 @@ class _Sweep:
                 items[i] = item
             elif isinstance(item, TupleAdjoint) and isinstance(items[i], TupleAdjoint):
                 items[i] = self._add_tuples(items[i], item, loc)  # `p[0][0] + p[0][1]`: item by item
+            elif isinstance(item, TupleAdjoint) or isinstance(items[i], TupleAdjoint):
+                items[i] = self._add_nested(items[i], item, self._item_value(target, i), loc)
             else:  # an item that may be a container itself is added item by item (`+` would join lists)
                 total = Value("t_bar", loc)
                 add = operator.add if self._is_number_or_array(target, i) else runtime.add_structures
@@ -537,16 +539,30 @@ class _Sweep:
                 items[i] = total
         return TupleAdjoint(items)
 
-    def _is_number_or_array(self, container, key) -> bool:
-        """Whether the item `key` of `container` is known to be a number or an array."""
+    def _add_nested(self, a, b, av, loc) -> TupleAdjoint:
+        """The sum of two adjoints of one nested container, one known item by item and the
+        other built at run time (`p[0][-1]` and `p[0][i]` both read): the latter is taken
+        apart by the keys its abstract value `av` gives."""
+        if not isinstance(av, (abstract.Sequence, abstract.Mapping)):
+            raise UnsupportedSyntaxError("the gradient of a nested tuple, list or dict whose structure is not known "
+                                         "here cannot be accumulated", loc, "Take its elements out first: `a, b = pair`.")
+        keys = [k for k, _ in av.items] if isinstance(av, abstract.Mapping) else range(len(av.items))
+        a, b = (x if isinstance(x, TupleAdjoint) else TupleAdjoint({k: self._item(x, k, loc) for k in keys})
+                for x in (a, b))
+        return self._add_tuples(a, b, loc)
+
+    def _item_value(self, container, key):
+        """The abstract value of `container[key]`, if known."""
         av = self.context.types.get(container)
         if isinstance(av, abstract.Mapping):
-            item = dict(av.items).get(key)
-        elif isinstance(av, abstract.Sequence) and isinstance(key, int) and -len(av.items) <= key < len(av.items):
-            item = av.items[key]
-        else:
-            return False
-        return isinstance(item, (abstract.Array, abstract.Scalar))
+            return dict(av.items).get(key)
+        if isinstance(av, abstract.Sequence) and isinstance(key, int) and -len(av.items) <= key < len(av.items):
+            return av.items[key]
+        return None
+
+    def _is_number_or_array(self, container, key) -> bool:
+        """Whether the item `key` of `container` is known to be a number or an array."""
+        return isinstance(self._item_value(container, key), (abstract.Array, abstract.Scalar))
 
     def _named(self, contribution: Value, name: str) -> Value:
         """Name the value just recorded after the adjoint it becomes."""

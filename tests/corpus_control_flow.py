@@ -1333,3 +1333,19 @@ def broadcast_items_of_a_list(xs):
     for i in range(1, len(xs)):
         s = s + np.sum(xs[i] + xs[i - 1]) ** 2
     return s
+
+
+def nested_item_at_constant_and_run_time_indices(p):
+    """`p[0][i]` and `p[0][-1]` both read: one adjoint item by item, one built at run time."""
+    s = 0.0
+    for i in range(len(p[0])):
+        s = s + p[0][i] * p[0][-1]
+    return s + p[1] * p[0][0]
+
+
+def dict_list_item_at_constant_and_run_time_indices(d):
+    """`d["a"][i]` and `d["a"][-1]` in a loop."""
+    s = 0.0
+    for i in range(2):
+        s = s + d["a"][i] * d["a"][-1]
+    return s
