@@ -224,8 +224,23 @@ def _tuple_valued(region: Region, found=None, lengths=None):
                     lengths[op.results[0]] = len(op.args)
                 elif rule is not None and rule.length is not None:
                     lengths[op.results[0]] = rule.length
+            elif op.fn is runtime.list_append:
+                found.add(op.results[0])  # a list (its length known at run time)
+        if isinstance(op, (For, While)):  # a list carried through a loop is one in it and after it
+            steps = list(zip(op.body.params[len(op.body.params) - len(op.inits):], op.inits, op.body.yields,
+                             op.results))
+            assumed = {param for param, init, _, _ in steps if init in found}
+            trial = found | assumed, dict(lengths)
+            for inner in op.regions:
+                _tuple_valued(inner, *trial)
+            if all(step in trial[0] for param, _, step, _ in steps if param in assumed):
+                found |= trial[0] | {result for param, _, _, result in steps if param in assumed}
+                lengths.update(trial[1])
+                continue
         for inner in op.regions:
             _tuple_valued(inner, found, lengths)
+        if isinstance(op, If):  # and after an `if` whose branches both yield one
+            found.update(r for r, a, b in zip(op.results, op.then.yields, op.orelse.yields) if a in found and b in found)
     return found, lengths
 
 
@@ -539,6 +554,24 @@ class _Sweep:
                 items[i] = total
         return TupleAdjoint(items)
 
+    def _runtime_container(self, value, items: dict, loc) -> Value:
+        """The adjoint of a list of unknown length: its zeros, with each item's adjoint added."""
+        total = Value(f"{value.hint}_bar", loc)
+        self.ops.append(Call((total,), runtime.zeros_like_input, (value,), (), loc))
+        for key, item in items.items():
+            if item is None:
+                continue
+            if isinstance(item, (TupleAdjoint, Spread)):
+                element = Value("item", loc)
+                self.ops.append(Call((element,), operator.getitem, (value, Const(key)), (), loc))
+                self.adjoints[element] = item
+                item = self.adjoint_or_zeros(element, loc)
+            added = Value(f"{value.hint}_bar", loc)
+            self.ops.append(Call((added,), runtime.with_added, (total, Const(key), item), (), loc))
+            total = added
+        self.adjoints[value] = total
+        return total
+
     def _add_nested(self, a, b, av, loc) -> TupleAdjoint:
         """The sum of two adjoints of one nested container, one known item by item and the
         other built at run time (`p[0][-1]` and `p[0][i]` both read): the latter is taken
@@ -597,8 +630,8 @@ class _Sweep:
         elif isinstance(av, abstract.Sequence):
             keys = range(len(av.items))
             maker = runtime.make_list if av.kind == "list" else runtime.make_tuple
-        else:
-            keys, maker = range(max(items, default=-1) + 1), runtime.make_tuple
+        else:  # a list whose length is known at run time (built by `append`): zeros, plus what flowed in
+            return self._runtime_container(value, items, loc)
         parts = []
         for key in keys:
             item = items.get(key)

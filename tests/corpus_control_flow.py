@@ -1349,3 +1349,17 @@ def dict_list_item_at_constant_and_run_time_indices(d):
     for i in range(2):
         s = s + d["a"][i] * d["a"][-1]
     return s
+
+
+def list_built_in_loop_read_twice(x):
+    """A list built by `append` in a loop, read by two reductions: its adjoints add item by item."""
+    losses = []
+    for i in range(3):
+        losses.append(np.sum(x ** (i + 1)))
+    return sum(losses) / len(losses) + max(losses)
+
+
+def filtered_comprehension_read_three_times(x):
+    """A comprehension with a condition (an `if` in its loop), read by max, min and sum."""
+    vals = [x[i] * (i + 1) for i in range(x.size) if x[i] > 0]
+    return max(vals) + min(vals) + sum(vals)

@@ -57,6 +57,8 @@ CASES = [
     case(cf.dict_of_constants_carried_over_a_float, 1.5),
     case(cf.nested_item_at_constant_and_run_time_indices, [[1.0, 2.0, 3.0], 1.5]),
     case(cf.dict_list_item_at_constant_and_run_time_indices, {"a": [1.0, 2.0, 0.5]}),
+    case(cf.list_built_in_loop_read_twice, np.array([0.5, 0.3, 0.7])),
+    case(cf.filtered_comprehension_read_three_times, np.array([0.5, 0.3, -0.2, 0.7])),
     case(cf.ragged_list_of_lists, [[np.array([1.0, -0.5]), 1.5], [np.ones(2), np.array([0.3, 0.2]), np.ones(2)]]),
     case(cf.broadcast_items_of_a_list, [np.array([1.0]), np.array([1.0, 2.0, 3.0]), np.array([0.5])]),
     case(cf.dict_item_indexed_in_loop, {"w": [1.5, 2.5]}),
