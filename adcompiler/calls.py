@@ -120,7 +120,8 @@ class CallInlining:
         from .source import parse
 
         if isinstance(fn, LocalFunction):
-            source, env = fn.source, dict(fn.env)
+            # called where it was defined (in a loop, say): its free names as they are now
+            source, env = fn.source, dict(self.env if self.sees(fn.env) else fn.env)
             if isinstance(fn.node, gast.Lambda):
                 body = [gast.copy_location(gast.Return(value=fn.node.body), fn.node.body)]
             else:

@@ -81,6 +81,7 @@ class _Lowering(ExpressionLowering, CallInlining):
         self.fresh: set[Value] = set()  # temporaries made by the current statement
         self.later: list = []  # (last reads of a block, index of the statement lowered there), innermost last
         self.displays: dict = {}  # value of a tuple or list display -> its elements
+        self.enclosing_env: dict = {}  # id of a region's environment -> (it, the environment it copied)
         self.used_names = {n.id for n in gast.walk(source.tree) if isinstance(n, gast.Name)}
 
     def error(self, cls, node, message, hint=None):
@@ -98,11 +99,23 @@ class _Lowering(ExpressionLowering, CallInlining):
         """Lower into a fresh op list, with `bindings` added to a copy of the environment."""
         saved_ops, saved_env = self.ops, self.env
         self.ops, self.env = [], dict(saved_env)
+        self.enclosing_env[id(self.env)] = (self.env, saved_env)
         self.env.update(bindings)
         try:
             yield self.ops
         finally:
             self.ops, self.env = saved_ops, saved_env
+
+    def sees(self, env) -> bool:
+        """Whether the current environment is `env` or a region's copy of it, so that what
+        `env` names, read now, is what the current environment says (late binding)."""
+        current = self.env
+        while current is not env:
+            entry = self.enclosing_env.get(id(current))
+            if entry is None or entry[0] is not current:
+                return False
+            current = entry[1]
+        return True
 
     def lookup(self, name: str, node):
         return self.expr_Name(gast.copy_location(gast.Name(id=name, ctx=gast.Load(), annotation=None,

@@ -243,6 +243,32 @@ def nested_def_shadows_global(x):
     return np.sum(local_square(x))
 
 
+def closure_reads_variable_rebound_in_loop(x):
+    """Late binding in a loop: each call reads the value `s` has at that iteration."""
+    s = 1.0
+
+    def scaled(v):
+        return v * s
+
+    out = 0.0
+    for k in range(3):
+        s = s * x + float(k)
+        out = out + np.sum(scaled(x))
+    return out
+
+
+def lambda_reads_variable_rebound_in_loop(x):
+    """The same with a lambda, and the rebinding inside an `if`."""
+    s = x
+    twice = lambda v: v * s  # noqa: E731
+    out = 0.0
+    for k in range(3):
+        if k > 0:
+            s = s * 2.0
+        out = out + np.sum(twice(x))
+    return out
+
+
 def closure_factory_called_twice(x, a, b):
     """One closure factory called twice with different captured values."""
     f = h.make_scaler(a)

@@ -95,6 +95,8 @@ CASES = [
     case(cc.closure_factory_called_twice, X3, 0.7, -1.3),
     case(cc.nested_def_captures_local, X3),
     case(cc.closure_late_binding, X3),
+    case(cc.closure_reads_variable_rebound_in_loop, X3),
+    case(cc.lambda_reads_variable_rebound_in_loop, X3),
     case(cc.default_read_at_definition, X3),
     case(cc.lambda_default_read_at_definition, X3),
     case(cc.closure_model, W32, X23),
