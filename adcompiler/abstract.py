@@ -614,3 +614,21 @@ MATH_EQUIVALENTS = {
     np.expm1: math.expm1, np.fabs: math.fabs, np.absolute: builtins.abs, np.arctan2: math.atan2,
     np.hypot: math.hypot,
 }
+
+
+_NARROW = (np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.complex64))
+
+
+def narrow_floats(fn, types: dict) -> bool:
+    """Whether an array of a float type narrower than float64 is an argument, a value or a
+    global constant of `fn`. Then `np.sqrt(2.0)`, an `np.float64` that makes a float32
+    array float64 in arithmetic, is not the float `math.sqrt(2.0)` (which does not), and
+    the dtypes inferred for numbers do not hold."""
+    from .ir import walk_ops
+
+    def narrow(av) -> bool:
+        return isinstance(av, Array) and av.dtype is not None and av.dtype in _NARROW
+
+    return any(map(narrow, types.values())) or any(
+        isinstance(x, Const) and isinstance(x.value, np.ndarray) and x.value.dtype in _NARROW
+        for op in walk_ops(fn.body) for x in op.operands)

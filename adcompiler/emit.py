@@ -25,6 +25,7 @@ import operator
 from dataclasses import dataclass
 
 from . import runtime
+from .abstract import narrow_floats
 from .aliasing import UPDATES, in_place_updates
 from .emit_expr import Expressions
 from .ir import Call, Const, For, Function, If, Region, Value, count_reads, defined_in, uses
@@ -45,9 +46,11 @@ class Emitted:
 
 
 def emit(fn: Function, layout: str = "flat", user_names=(), types=None, plain=False) -> Emitted:
-    """`types`: what is known of the values (see `abstract`); numbers then use `math`.
-    `plain`: no runtime helpers that only make the code faster (`mean`, `softplus`), so
-    that the front end can read the result (to differentiate it again)."""
+    """`types`: what is known of the values (see `abstract`); numbers then use `math`,
+    unless an array of a narrower float type is about: `np.sqrt(2.0)` is an `np.float64`,
+    which makes a float32 array float64 in arithmetic, and `math.sqrt(2.0)` a float, which
+    does not. `plain`: no runtime helpers that only make the code faster (`mean`,
+    `softplus`), so that the front end can read the result (to differentiate it again)."""
     return _Emitter(fn, layout, set(user_names), types or {}, plain).run()
 
 
@@ -76,7 +79,7 @@ class _Emitter:
         self.layout = layout
         self.user_names = user_names
         self.namer = Namer(claimable=user_names)
-        self.exprs = Expressions(self.namer, types, plain)
+        self.exprs = Expressions(self.namer, types, plain, math_functions=not narrow_floats(fn, types))
         self.by_hint: dict[str, list[str]] = {}
         self.lines: list[str] = []
         self.backward_at = len(fn.body.ops) if fn.backward_at is None else fn.backward_at
@@ -494,3 +497,4 @@ def _region_reads(region: Region):
     for op in region.ops:
         yield from _reads(op)
     yield from (x for x in region.yields if isinstance(x, Value))
+

@@ -41,10 +41,11 @@ _METHODS = {runtime.RowTerms.product: "product", runtime.RowTerms.column_sum: "c
 class Expressions:
     """Builds expressions; `names` maps values to their names, `inline` to the op written in place."""
 
-    def __init__(self, namer: Namer, types: dict | None = None, plain: bool = False):
+    def __init__(self, namer: Namer, types: dict | None = None, plain: bool = False, math_functions: bool = True):
         self.namer = namer
         self.types = types or {}
         self.plain = plain  # no helpers that only make it faster (`emit`)
+        self.math_functions = math_functions  # `math.sin(x)` for `np.sin(x)` of a Python float (see `emit`)
         self.names: dict = namer.names
         self.inline: dict = {}  # value -> the Call op written where the value is read
         self.namespace: dict = {}
@@ -149,7 +150,7 @@ class Expressions:
             av = self.types.get(other)
             if isinstance(av, Array) and av.dtype is not None and av.dtype.kind == "f":  # softplus: faster
                 return ast.Call(self.callee(runtime.softplus), [self.operand(other)], [])
-        if fn in MATH_EQUIVALENTS and not op.kwargs and all(self._is_number(a) for a in args):
+        if fn in MATH_EQUIVALENTS and self.math_functions and not op.kwargs and all(map(self._is_number, args)):
             return ast.Call(self.callee(MATH_EQUIVALENTS[fn]), [self.operand(a) for a in args], [])
         keywords = [ast.keyword(k, self.operand(v)) for k, v in op.kwargs]
         return ast.Call(self.callee(fn, op.fn_name), [self.operand(a) for a in args], keywords)

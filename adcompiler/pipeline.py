@@ -141,7 +141,9 @@ def _compile_gradient(fn, request: Request, layout: str, dump=None, signature=No
                                  finished))
     show("reverse", adjoint)
     adjoint = eliminate_dead_code(eliminate_common_subexpressions(measure_earliest(adjoint)))
-    adjoint = verify(fold_renames(drop_needless_conversions(adjoint, types), front.names, types))
+    if not abstract.narrow_floats(adjoint, types):  # (with them, a number's dtype is not what inference says)
+        adjoint = drop_needless_conversions(adjoint, types)
+    adjoint = verify(fold_renames(adjoint, front.names, types))
     if not plain:
         adjoint = verify(eliminate_dead_code(batch_accumulations(hoist_indexed_products(adjoint, types), types)))
     show("optimize", adjoint)

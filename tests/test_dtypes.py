@@ -193,3 +193,23 @@ def test_longdouble_through_linalg_fails_as_numpy_does():
     with pytest.raises(TypeError) as ours:
         ad.grad(fn)(x)
     assert str(ours.value) == str(numpy_error.value)
+
+
+_GLOBAL_FLOAT32 = np.array([90.0, 1.0], np.float32)
+
+
+def test_numpy_functions_of_numbers_promote_float32_arrays_as_numpy_does():
+    """`np.sqrt(10000.0)` is an `np.float64`: it makes a float32 array float64 in
+    arithmetic (NEP 50), where `math.sqrt(10000.0)`, a float, would not. With float32
+    arrays about, the generated code keeps NumPy's functions, and the gradient is float32."""
+    f = function_from_source("def f(x):\n    return np.sum(np.log1p(np.exp(x * np.sqrt(10000.0))))\n")
+    x = np.array([0.9, 1.0], np.float32)
+    value, grad = ad.value_and_grad(f)(x)
+    assert np.isfinite(value) and value == pytest.approx(f(x), rel=1e-12)
+    assert grad.dtype == np.float32 and np.allclose(grad, [100.0, 100.0])
+    g = function_from_source("def g(x):\n    return np.sum(np.exp(A * np.exp(x)))\n",
+                             namespace={"A": _GLOBAL_FLOAT32})
+    value, slope = ad.value_and_grad(g)(0.0)
+    assert value == pytest.approx(g(0.0), rel=1e-12) and np.isfinite(slope)
+    assert slope == pytest.approx(np.sum(_GLOBAL_FLOAT32.astype(float) * np.exp(_GLOBAL_FLOAT32.astype(float))),
+                                  rel=1e-6)
