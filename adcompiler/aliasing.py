@@ -233,6 +233,9 @@ class _Program:
                     continue
                 layouts, other = kinds.get(self.find(c), ([], True))
                 sources = [c] if other or not layouts else _items_at(layouts, k)
+                # a constant item (the `[]` of `[[], []]`) is one object, whichever read gets it
+                sources = [c if isinstance(source, Const) and isinstance(source.value, (list, dict)) else source
+                           for source in sources]
                 for source in sources:
                     if isinstance(source, Value) and source is not c:  # `result` is `source`: reading it reads that
                         self.containers.setdefault(source, set()).add(result)

@@ -171,8 +171,10 @@ class _Lowering(ExpressionLowering, CallInlining):
         if isinstance(func, gast.Attribute) and func.attr == "append" and isinstance(func.value, gast.Name) \
                 and len(call.args) == 1 and not call.keywords:
             items = func.value.id
-            self.env[items] = self.call(runtime.list_append, [self.lookup(items, func), self.operand(call.args[0])],
-                                        call)
+            before = self.lookup(items, func)
+            if isinstance(before, Value):  # another name for this list (`b = a`, `g = groups[0]`) now sees
+                self.displays.pop(before, None)  # a longer list: its items are no longer the display's
+            self.env[items] = self.call(runtime.list_append, [before, self.operand(call.args[0])], call)
             return
         target = call.args[0] if call.args else None
         if getattr(self.expr(func), "obj", None) is runtime.add_into and isinstance(target, gast.Name) \

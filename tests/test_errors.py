@@ -174,6 +174,18 @@ def test_update_of_an_alias_is_refused():
         ad.grad(fn)
 
 
+@pytest.mark.parametrize("body", [
+    "a = [x[0]]\n    b = a\n    b.append(x[1])\n    return sum(v for v in a)",
+    "groups = [[], []]\n    g = groups[0]\n    g.append(x[0])\n    return sum(groups[0]) + x[1]",
+], ids=["read in a generator", "an item of a list of lists"])
+def test_append_through_another_name_of_a_list_is_refused(body):
+    """The list grows under both names; adcompiler's lists are values, so the other name,
+    still read, would not see the new item (these were once silently read as they were)."""
+    fn = function_from_source(f"def f(x):\n    {body}\n")
+    with pytest.raises(ad.UnsupportedSyntaxError, match="shares its memory"):
+        ad.grad(fn)(np.array([0.3, 0.5]))
+
+
 def test_update_of_a_global_array_is_refused():
     fn = function_from_source("def f(x):\n    table[0] = x\n    return x\n", namespace={"table": np.zeros(2)})
     with pytest.raises(ad.UnsupportedSyntaxError, match="not a local array"):
