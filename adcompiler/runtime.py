@@ -143,6 +143,12 @@ def cofactors(a):
     return (signs[..., None, None] * u * (before * after)[..., None, :]) @ vh
 
 
+def sample_indices(samples):
+    """`0, 1, ..., n - 1` for the `n` samples of `np.arange(start, stop, step)`: each
+    sample's weight in `step`."""
+    return np.arange(np.shape(samples)[0])
+
+
 def linspace_weights(samples, endpoint=True):
     """For `samples = np.linspace(start, stop, num, endpoint)`: the weights w of `stop` in
     each sample (`start + w (stop - start)`), shaped to broadcast against `samples`."""

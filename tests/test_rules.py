@@ -282,3 +282,24 @@ def test_forward_mode_programs(name):
     from .rulecheck import check_compiled
 
     check_compiled("def f(x):\n" + FORWARD_BODIES[name], (0.7,))
+
+
+@pytest.mark.parametrize("body, x", [
+    ("np.sum(np.arange(x, x + 3.0) ** 2)", 0.7),
+    ("np.sum(np.arange(0.5, 3.0, x) ** 2)", 0.7),
+    ("np.sum(np.arange(x, 4.0, 0.5) * np.arange(8))", 0.2),
+    ("np.sum(np.arange(5) * x)", 0.7),
+], ids=["start", "step", "start with a constant count", "stop alone"])
+def test_arange_start_and_step_have_slopes(body, x):
+    """Sample k of np.arange(start, stop, step) is start + k step (it was taken as having no
+    derivative, so a gradient through it was silently zero)."""
+    fn = function_from_source(f"def f(x):\n    return {body}\n")
+    ad.check_grads(fn, x)
+    ad.check_grads(fn, np.float64(x))
+
+
+def test_heaviside_passes_the_gradient_of_its_value_at_zero():
+    fn = function_from_source("def f(h, x):\n    return np.sum(np.heaviside(x, h) * np.array([1.0, 2.0, 3.0]))\n")
+    x = np.array([-1.0, 0.0, 2.0])
+    assert ad.grad(fn)(0.4, x) == pytest.approx(2.0)
+    ad.check_grads(fn, 0.4, x)

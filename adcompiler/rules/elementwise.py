@@ -193,11 +193,14 @@ for mod in (np.remainder, operator.mod):
 diagonal(np.fmod, lambda g, ans, x, y: g, lambda g, ans, x, y: -g * np.trunc(x / y), unbroadcast=True)
 diagonal(math.fmod, lambda g, ans, x, y: g, lambda g, ans, x, y: -g * np.trunc(x / y))
 
+# heaviside(x, h) is 0, h or 1 as x is negative, zero or positive: h's slope is 1 where x is 0
+diagonal(np.heaviside, lambda g, ans, x, h: 0.0 * g, lambda g, ans, x, h: g * (x == 0), unbroadcast=True)
+
 # ---------------------------------------------------------------- no derivative
 
 # Also without derivative, declared in numpy_rules: np.sign, floor, ceil, round, rint,
 # trunc, math.floor, math.ceil.
 nondiff(
-    np.around, np.fix, np.heaviside, np.isclose, np.signbit, np.floor_divide, operator.floordiv,
+    np.around, np.fix, np.isclose, np.signbit, np.floor_divide, operator.floordiv,
     math.trunc, math.isnan, math.isinf, math.isfinite, math.isclose,
 )

@@ -378,6 +378,21 @@ defvjp(np.full_like, lambda g, ans, a, fill_value, dtype=None: None,  # `a` give
 defjvp(np.full_like, lambda t, ans, a, fill_value, dtype=None: np.zeros_like(ans),
        lambda t, ans, a, fill_value, dtype=None: full(np.shape(ans), t))
 
+# np.arange(start, stop, step): sample k is start + k step, so its slope is 1 in start
+# and k in step; the stop only decides how many samples there are (no slope). With one
+# argument, that argument is the stop.
+sample_indices = recordable(runtime.sample_indices)
+
+
+def _no_slope(g, ans, *args):
+    return None
+
+
+defvjp(np.arange, lambda g, ans, start_or_stop, stop=None, step=1: None if stop is None else np.sum(g),
+       _no_slope, lambda g, ans, start_or_stop, stop=None, step=1: np.sum(g * sample_indices(ans)))
+defjvp(np.arange, lambda t, ans, start_or_stop, stop=None, step=1: 0.0 * ans if stop is None else t + 0.0 * ans,
+       lambda t, ans, *args: 0.0 * ans, lambda t, ans, start_or_stop, stop=None, step=1: t * sample_indices(ans))
+
 # np.linspace(start, stop, num): sample k is start + w_k (stop - start), with w_k from 0
 # to 1 (to (num - 1) / num without the endpoint), along axis 0.
 linspace_weights = recordable(runtime.linspace_weights)
@@ -400,7 +415,7 @@ nondiff(
     np.less, np.less_equal, np.greater, np.greater_equal, np.equal, np.not_equal,
     np.logical_and, np.logical_or, np.logical_not, np.isnan, np.isfinite, np.isinf,
     np.sign, np.floor, np.ceil, np.round, np.rint, np.trunc, np.argmax, np.argmin, np.argsort,
-    np.shape, np.ndim, np.size, np.zeros, np.ones, np.empty, np.eye, np.arange,
+    np.shape, np.ndim, np.size, np.zeros, np.ones, np.empty, np.eye,
     np.zeros_like, np.ones_like, np.empty_like,
     builtins.len, builtins.int, builtins.bool, builtins.range, builtins.slice,
     math.floor, math.ceil, runtime.stop_gradient, runtime.dtype_of,
