@@ -131,10 +131,17 @@ class ExpressionLowering:
         return Const(obj, name=node.id)
 
     def expr_BinOp(self, node):
-        return self.call(BINARY[type(node.op)], [self.operand(node.left), self.operand(node.right)], node)
+        return self.call(self._operator(BINARY, node), [self.operand(node.left), self.operand(node.right)], node)
 
     def expr_UnaryOp(self, node):
-        return self.call(UNARY[type(node.op)], [self.operand(node.operand)], node)
+        return self.call(self._operator(UNARY, node), [self.operand(node.operand)], node)
+
+    def _operator(self, table, node):
+        fn = table.get(type(node.op))
+        if fn is None:
+            raise self.error(UnsupportedSyntaxError, node, f"the operator `{type(node.op).__name__}` is not supported",
+                             "Write it with a NumPy function (`np.logical_not`, `np.logical_xor`, ...).")
+        return fn
 
     def expr_Compare(self, node):
         fn = COMPARE.get(type(node.ops[0]))

@@ -213,3 +213,10 @@ def test_numpy_functions_of_numbers_promote_float32_arrays_as_numpy_does():
     assert value == pytest.approx(g(0.0), rel=1e-12) and np.isfinite(slope)
     assert slope == pytest.approx(np.sum(_GLOBAL_FLOAT32.astype(float) * np.exp(_GLOBAL_FLOAT32.astype(float))),
                                   rel=1e-6)
+
+
+def test_numpy_functions_of_constants_give_numpys_inf_and_nan():
+    """`np.log(0.0)` is -inf in NumPy (with a warning); `math.log(0.0)` raises."""
+    fn = function_from_source("def f(x):\n    return np.sum(x) * np.exp(np.log(0.0) + 1.0) + np.sum(x)\n")
+    with np.errstate(divide="ignore"):
+        np.testing.assert_array_equal(ad.grad(fn)(np.array([0.5, 1.5])), [1.0, 1.0])

@@ -190,3 +190,11 @@ def test_update_of_a_global_array_is_refused():
     fn = function_from_source("def f(x):\n    table[0] = x\n    return x\n", namespace={"table": np.zeros(2)})
     with pytest.raises(ad.UnsupportedSyntaxError, match="not a local array"):
         ad.grad(fn)
+
+
+@pytest.mark.parametrize("expression, operator", [("x[~(x > 0)]", "Invert"), ("x * ((x > 0) ^ (x > 1))", "BitXor")])
+def test_an_operator_without_support_is_refused_with_its_line(expression, operator):
+    fn = function_from_source(f"def f(x):\n    return np.sum({expression})\n")
+    with pytest.raises(ad.UnsupportedSyntaxError, match=operator) as info:
+        ad.grad(fn)(np.array([0.5, -0.3, 1.5]))
+    assert info.value.loc.line == 2
