@@ -220,3 +220,12 @@ def test_numpy_functions_of_constants_give_numpys_inf_and_nan():
     fn = function_from_source("def f(x):\n    return np.sum(x) * np.exp(np.log(0.0) + 1.0) + np.sum(x)\n")
     with np.errstate(divide="ignore"):
         np.testing.assert_array_equal(ad.grad(fn)(np.array([0.5, 1.5])), [1.0, 1.0])
+
+
+@pytest.mark.parametrize("expression", ["2 ** x", "np.power(2.0, x)", "3.0 ** x * np.sqrt(2.0)"])
+def test_float32_gradients_of_powers_of_numbers_are_float32(expression):
+    fn = function_from_source(f"def f(x):\n    return np.sum({expression})\n")
+    x = np.array([0.3, 0.5], np.float32)
+    grad = ad.grad(fn)(x)
+    assert grad.dtype == np.float32
+    np.testing.assert_allclose(grad, ad.grad(fn)(x.astype(np.float64)), rtol=1e-6)
