@@ -93,6 +93,7 @@ class CallInlining:
             self.not_inlined[fn] = why.message
             return None
         saved = (self.source, self.env, self.later, set(self.fresh), list(self.ops))
+        self.suspended_envs.append(self.env)  # the caller's names, which a closure called in there reads
         self.source, self.env, self.later = source, env, []
         self.inlining.append(key)
         try:
@@ -108,6 +109,7 @@ class CallInlining:
         finally:
             self.inlining.pop()
             self.source, self.env, self.later, self.fresh = saved[:4]
+            self.suspended_envs.pop()
         self.root.bindings.update(source.bindings)
         if isinstance(result, Value) and any(result in op.results for op in self.ops[len(saved[4]):]):
             self.fresh.add(result)  # so that `h = dense(...)` names the result `h`
@@ -120,8 +122,10 @@ class CallInlining:
         from .source import parse
 
         if isinstance(fn, LocalFunction):
-            # called where it was defined (in a loop, say): its free names as they are now
-            source, env = fn.source, dict(self.env if self.sees(fn.env) else fn.env)
+            # its free names as they are now where it was defined (in a loop, say; also when a
+            # helper or another closure calls it)
+            view = self.current_view(fn.env)
+            source, env = fn.source, dict(fn.env if view is None else view)
             if isinstance(fn.node, gast.Lambda):
                 body = [gast.copy_location(gast.Return(value=fn.node.body), fn.node.body)]
             else:

@@ -82,6 +82,7 @@ class _Lowering(ExpressionLowering, CallInlining):
         self.later: list = []  # (last reads of a block, index of the statement lowered there), innermost last
         self.displays: dict = {}  # value of a tuple or list display -> its elements
         self.enclosing_env: dict = {}  # id of a region's environment -> (it, the environment it copied)
+        self.suspended_envs: list = []  # the environments of the callers of the function being inlined
         self.used_names = {n.id for n in gast.walk(source.tree) if isinstance(n, gast.Name)}
 
     def error(self, cls, node, message, hint=None):
@@ -106,16 +107,21 @@ class _Lowering(ExpressionLowering, CallInlining):
         finally:
             self.ops, self.env = saved_ops, saved_env
 
-    def sees(self, env) -> bool:
-        """Whether the current environment is `env` or a region's copy of it, so that what
-        `env` names, read now, is what the current environment says (late binding)."""
-        current = self.env
-        while current is not env:
-            entry = self.enclosing_env.get(id(current))
-            if entry is None or entry[0] is not current:
-                return False
-            current = entry[1]
-        return True
+    def current_view(self, env):
+        """The environment, now, of the scope `env` was made for: the innermost active one
+        (the current one, or a caller's while a helper is inlined) that is `env` or a
+        region's copy of it; None if there is none. A closure reads its free names there
+        (late binding)."""
+        for candidate in [self.env, *reversed(self.suspended_envs)]:
+            current = candidate
+            while current is not env:
+                entry = self.enclosing_env.get(id(current))
+                if entry is None or entry[0] is not current:
+                    break
+                current = entry[1]
+            else:
+                return candidate
+        return None
 
     def lookup(self, name: str, node):
         return self.expr_Name(gast.copy_location(gast.Name(id=name, ctx=gast.Load(), annotation=None,

@@ -269,6 +269,24 @@ def lambda_reads_variable_rebound_in_loop(x):
     return out
 
 
+def closure_called_through_a_helper_after_rebinding(x, y):
+    """A closure called by a helper (and by another closure) in a loop where the name it
+    reads was rebound: it reads the value it has at that call."""
+    a = x
+
+    def times_a(t):
+        return t * a
+
+    def twice(t):
+        return 2.0 * times_a(t)
+
+    r = 0.0
+    for i in range(2):
+        a = a * y
+        r = r + np.sum(h.apply(times_a, 1.0)) + np.sum(twice(0.5))
+    return r
+
+
 def closure_factory_called_twice(x, a, b):
     """One closure factory called twice with different captured values."""
     f = h.make_scaler(a)

@@ -97,6 +97,7 @@ CASES = [
     case(cc.closure_late_binding, X3),
     case(cc.closure_reads_variable_rebound_in_loop, X3),
     case(cc.lambda_reads_variable_rebound_in_loop, X3),
+    case(cc.closure_called_through_a_helper_after_rebinding, 0.7, 1.3),
     case(cc.default_read_at_definition, X3),
     case(cc.lambda_default_read_at_definition, X3),
     case(cc.closure_model, W32, X23),
