@@ -150,8 +150,9 @@ class Expressions:
             av = self.types.get(other)
             if isinstance(av, Array) and av.dtype is not None and av.dtype.kind == "f":  # softplus: faster
                 return ast.Call(self.callee(runtime.softplus), [self.operand(other)], [])
+        # (of constants alone, NumPy's: its inf and nan where `math` raises)
         if fn in MATH_EQUIVALENTS and self.math_functions and not op.kwargs and all(map(self._is_number, args)) \
-                and not all(isinstance(a, Const) for a in args):  # (of constants: NumPy's inf and nan, not math's errors)
+                and not all(isinstance(a, Const) for a in args):
             return ast.Call(self.callee(MATH_EQUIVALENTS[fn]), [self.operand(a) for a in args], [])
         keywords = [ast.keyword(k, self.operand(v)) for k, v in op.kwargs]
         return ast.Call(self.callee(fn, op.fn_name), [self.operand(a) for a in args], keywords)

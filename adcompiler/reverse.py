@@ -578,7 +578,8 @@ class _Sweep:
         apart by the keys its abstract value `av` gives."""
         if not isinstance(av, (abstract.Sequence, abstract.Mapping)):
             raise UnsupportedSyntaxError("the gradient of a nested tuple, list or dict whose structure is not known "
-                                         "here cannot be accumulated", loc, "Take its elements out first: `a, b = pair`.")
+                                         "here cannot be accumulated", loc,
+                                         "Take its elements out first: `a, b = pair`.")
         keys = [k for k, _ in av.items] if isinstance(av, abstract.Mapping) else range(len(av.items))
         a, b = (x if isinstance(x, TupleAdjoint) else TupleAdjoint({k: self._item(x, k, loc) for k in keys})
                 for x in (a, b))

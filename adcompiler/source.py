@@ -28,7 +28,8 @@ class Source:
     lines: tuple[str, ...]  # the function's lines as they are in the file
     tree: gast.FunctionDef
     bindings: dict = field(default_factory=dict, compare=False)
-    _check: dict = field(default_factory=dict, init=False, compare=False, repr=False)  # number of bindings -> their check
+    # number of bindings -> the compiled check of them (see `bindings_unchanged`)
+    _check: dict = field(default_factory=dict, init=False, compare=False, repr=False)
 
     @property
     def name(self) -> str:
