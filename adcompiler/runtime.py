@@ -419,8 +419,8 @@ class RowTerms:
             rights.clear()  # the rows are in `right` now: let go of the matrices nothing else holds
             for parts, left in zip(self._parts, lefts):
                 parts.append(left.T @ right)
-            if self._sums_columns:
-                self._parts[-1].append(right.sum(axis=0))
+            if self._sums_columns:  # a matrix-vector product sums columns faster than `sum`
+                self._parts[-1].append(np.ones(len(right), right.dtype) @ right)
         else:  # term by term, in the loop's order
             self._stacked = False
             for i, right in enumerate(rights):
