@@ -458,6 +458,22 @@ def _getitem(avs, operands, kwargs):
     return Array(tuple(dims) + x.dims[axis:], x.dtype)
 
 
+def _extremum(avs, operands, kwargs):
+    """`max(a, b)` is `a` or `b`; `max(items)` one of the items."""
+    if len(avs) == 1:
+        items = avs[0].items if isinstance(avs[0], Sequence) and avs[0].kind != "shape" else ()
+        return functools.reduce(_either, items) if items else None
+    return _either(*avs) if len(avs) == 2 and not kwargs else None
+
+
+def _either(a, b):
+    """What is known of a value that is `a` or `b` (two Python numbers of different
+    kinds give an unknown kind: `max(1, 0.5)` is an int)."""
+    if isinstance(a, Scalar) and isinstance(b, Scalar) and a.kind != b.kind:
+        return None
+    return join(a, b)
+
+
 def _same(avs, operands, kwargs):
     return avs[0] if avs else None
 
@@ -575,7 +591,7 @@ _SPECIAL = {
     np.shape: _shape, np.broadcast_to: _broadcast_to, builtins.len: _int, np.ndim: _int, np.size: _int, builtins.int: _int,
     builtins.float: _float, runtime.make_tuple: _tuple, runtime.make_list: _list, runtime.make_dict: _dict,
     builtins.range: _range, builtins.slice: _slice, runtime.setitem: _update, runtime.add_at: _update,
-    runtime.zeros_like_input: _zeros_like_input,
+    runtime.zeros_like_input: _zeros_like_input, builtins.max: _extremum, builtins.min: _extremum,
 }
 
 

@@ -8,7 +8,9 @@ become `If` ops whose regions compute the operand evaluated second.
 """
 from __future__ import annotations
 
+import builtins
 import dataclasses
+import functools
 import inspect
 import operator
 import types
@@ -306,7 +308,13 @@ class ExpressionLowering:
                 raise self.error(UnsupportedSyntaxError, node, f"`{spelling}` cannot be differentiated: "
                                  f"{self.not_inlined.get(fn)}")
             remember_why_not_inlined(fn, self.not_inlined.get(fn))
+        if fn in (builtins.min, builtins.max) and len(args) > 2 and not kwargs:
+            # min(a, b, c) is min(min(a, b), c): either way the first of equal items wins
+            return functools.reduce(lambda left, right: self.named_call(fn, [left, right], node, spelling), args)
         args, kwargs = self.bind(fn, args, kwargs, node)
+        return self.named_call(fn, args, node, spelling, kwargs)
+
+    def named_call(self, fn, args, node, spelling, kwargs=None):
         result = self.call(fn, args, node, kwargs)
         if isinstance(node.func, gast.Name):  # generated code calls it by the user's name
             self.ops[-1] = dataclasses.replace(self.ops[-1], fn_name=spelling)

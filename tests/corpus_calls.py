@@ -521,6 +521,16 @@ def builtin_max_min(a, b):
     return max(a, b) * 2.0 + min(a, b * b)
 
 
+def builtin_max_min_of_several(a, b, c):
+    """Builtin `max` and `min` of three or more numbers, a constant among them."""
+    return max(a, b * c, 0.25) * 2.0 - min(a * a, b, c)
+
+
+def builtin_max_min_of_array_items(x):
+    """Builtin `max` and `min` of items of an array (NumPy scalars)."""
+    return max(x[0], x[1] * 2.0, x[2]) + min(x[2], x[0], x[1]) ** 2
+
+
 def builtin_sum_list(x, y):
     """Builtin `sum` of a list of arrays."""
     return np.sum(sum([x, y * y, np.sin(x)]))
