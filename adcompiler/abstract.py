@@ -162,9 +162,11 @@ def check_not_joining_containers(op: Call, env: dict) -> None:
             "Build the list with `items.append(v)` in a loop, or write the tuple out: `(a, b, c)`.")
 
 
-def check_not_updating_container(op: Call, env: dict) -> None:
-    """Refuse `d[key] = v` on a dict, list or tuple where a gradient flows."""
-    if op.fn in (runtime.setitem, runtime.add_at) and isinstance(value_of(env, op.args[0]), (Sequence, Mapping)):
+def check_not_updating_container(op: Call, env: dict, containers=frozenset()) -> None:
+    """Refuse `d[key] = v` on a dict, list or tuple (or on one of `containers`, values
+    known to be lists, such as those `append` returns) where a gradient flows."""
+    if op.fn in (runtime.setitem, runtime.add_at) and (
+            isinstance(value_of(env, op.args[0]), (Sequence, Mapping)) or op.args[0] in containers):
         raise UnsupportedSyntaxError(
             "assigning an item of a dict or list cannot be differentiated", op.loc,
             "Build the container with its final values (`d = {\"a\": a, \"b\": b}`), or keep the "

@@ -346,6 +346,14 @@ def check_updates(fn: Function, types: dict | None = None) -> None:
                 f"which is the same array or a view of it, is still used afterwards", op.loc,
                 f"Write `{op.results[0].hint} = {op.results[0].hint} {_SYMBOLS.get(op.fn, 'op')} ...` for a new "
                 f"array, or `{other.hint} = {other.hint}.copy()` before the update.")
+        if shared and op.fn is runtime.list_append:
+            other = shared[0]
+            name = op.results[0].hint
+            raise UnsupportedSyntaxError(
+                f"this `append` makes longer a list that `{other.hint}` also holds, and `{other.hint}` is read "
+                f"afterwards", op.loc,
+                f"Copy it first (`{name} = list({name})`) if only `{name}` should change: adcompiler does not "
+                f"follow a list that changes under two names.")
         if shared:
             other = shared[0]
             raise UnsupportedSyntaxError(

@@ -21,7 +21,7 @@ from . import abstract, runtime
 from .errors import MissingRuleError
 from .ir import Call, Const, For, Function, If, Region, Value, free_values
 from .naming import describe
-from .reverse import is_square
+from .reverse import is_square, tuple_valued
 from .rules import is_nondiff, rule_for
 from .tracing import Recorder, Symbol, as_operand, recordable
 
@@ -43,7 +43,7 @@ def forward(fn: Function, wrt: tuple, name: str, types: dict, seeds=None) -> Fun
             start.append(Call((tangent,), runtime.rename, (seed,), (), fn.loc))
             types[tangent] = abstract.value_of(types, seed) or abstract.Scalar("float")
         tangents[fn.params[i]] = tangent
-    sweep = _Forward(types, tangents)
+    sweep = _Forward(types, tangents, tuple_valued(fn.body)[0])
     ops = start + sweep.region_ops(fn.body.ops)
     output = fn.returns[0]
     out_dot = sweep.tangent_or_zeros(output, ops, fn.loc)
@@ -51,9 +51,10 @@ def forward(fn: Function, wrt: tuple, name: str, types: dict, seeds=None) -> Fun
 
 
 class _Forward:
-    def __init__(self, types: dict, tangents: dict):
+    def __init__(self, types: dict, tangents: dict, containers=frozenset()):
         self.types = types
         self.tangents = tangents
+        self.containers = containers  # values known to hold tuples, lists or dicts
         self.producers: dict = {}  # value -> the primal op that computes it
 
     def symbol(self, operand):
@@ -108,7 +109,7 @@ class _Forward:
                                                  name, op.loc)
             return
         abstract.check_not_joining_containers(op, self.types)
-        abstract.check_not_updating_container(op, self.types)
+        abstract.check_not_updating_container(op, self.types, self.containers)
         rule = rule_for(op.fn)
         if rule is None or rule.jvps is None or any(i >= rule.nargs or rule.jvps[i] is None for i in active):
             raise MissingRuleError(f"`{op.fn_name or describe(op.fn)}` has no forward-mode (JVP) rule for the "

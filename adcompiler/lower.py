@@ -178,9 +178,13 @@ class _Lowering(ExpressionLowering, CallInlining):
                 and len(call.args) == 1 and not call.keywords:
             items = func.value.id
             before = self.lookup(items, func)
-            if isinstance(before, Value):  # another name for this list (`b = a`, `g = groups[0]`) now sees
-                self.displays.pop(before, None)  # a longer list: its items are no longer the display's
-            self.env[items] = self.call(runtime.list_append, [before, self.operand(call.args[0])], call)
+            # another name for this list (`b = a`, `g = groups[0]`) now sees a longer list: its
+            # items are no longer the display's; this name's are, and one more
+            display = self.displays.pop(before, None) if isinstance(before, Value) else None
+            item = self.operand(call.args[0])
+            self.env[items] = self.named(self.call(runtime.list_append, [before, item], call), items)
+            if isinstance(display, list):
+                self.displays[self.env[items]] = [*display, item]
             return
         target = call.args[0] if call.args else None
         if getattr(self.expr(func), "obj", None) is runtime.add_into and isinstance(target, gast.Name) \

@@ -308,6 +308,12 @@ class ExpressionLowering:
                 raise self.error(UnsupportedSyntaxError, node, f"`{spelling}` cannot be differentiated: "
                                  f"{self.not_inlined.get(fn)}")
             remember_why_not_inlined(fn, self.not_inlined.get(fn))
+        if fn in (builtins.list, builtins.tuple) and len(args) == 1 and not kwargs \
+                and isinstance(self.displays.get(args[0]), list):  # a copy of a tuple or list display
+            items = self.displays[args[0]]
+            result = self.call(runtime.make_list if fn is builtins.list else runtime.make_tuple, items, node)
+            self.displays[result] = list(items)
+            return result
         if fn in (builtins.min, builtins.max) and len(args) > 2 and not kwargs:
             # min(a, b, c) is min(min(a, b), c): either way the first of equal items wins
             return functools.reduce(lambda left, right: self.named_call(fn, [left, right], node, spelling), args)

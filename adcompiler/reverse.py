@@ -86,7 +86,7 @@ def reverse(fn: Function, request: Request, name: str, user_names=frozenset(), t
     wrt = [fn.params[i] for i in request.wrt]
     retained = [find_named(fn, n) for n in request.retain]
     types = {} if types is None else types
-    tuples, lengths = _tuple_valued(fn.body)
+    tuples, lengths = tuple_valued(fn.body)
     context = _Context(analyse(fn, wrt + retained, [output]), ShapeClasses(fn), frozenset(user_names),
                        tuples, types, lengths)
     sweep = _Sweep(context, {})
@@ -211,7 +211,7 @@ class _Context:
         return operand.value
 
 
-def _tuple_valued(region: Region, found=None, lengths=None):
+def tuple_valued(region: Region, found=None, lengths=None):
     """Values known to hold tuples or lists, and their lengths where the op says."""
     found = set() if found is None else found
     lengths = {} if lengths is None else lengths
@@ -232,13 +232,13 @@ def _tuple_valued(region: Region, found=None, lengths=None):
             assumed = {param for param, init, _, _ in steps if init in found}
             trial = found | assumed, dict(lengths)
             for inner in op.regions:
-                _tuple_valued(inner, *trial)
+                tuple_valued(inner, *trial)
             if all(step in trial[0] for param, _, step, _ in steps if param in assumed):
                 found |= trial[0] | {result for param, _, _, result in steps if param in assumed}
                 lengths.update(trial[1])
                 continue
         for inner in op.regions:
-            _tuple_valued(inner, found, lengths)
+            tuple_valued(inner, found, lengths)
         if isinstance(op, If):  # and after an `if` whose branches both yield one
             found.update(r for r, a, b in zip(op.results, op.then.yields, op.orelse.yields) if a in found and b in found)
     return found, lengths
@@ -307,7 +307,7 @@ class _Sweep:
             self.adjoints[op.args[0]] = added
             return
         abstract.check_not_joining_containers(op, self.context.types)
-        abstract.check_not_updating_container(op, self.context.types)
+        abstract.check_not_updating_container(op, self.context.types, self.context.tuples)
         active = [i for i, a in enumerate(op.args) if a in self.varied]
         rule = self._rule(op, active)
         params = self._params(op, rule)

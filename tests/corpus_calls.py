@@ -531,6 +531,15 @@ def builtin_max_min_of_array_items(x):
     return max(x[0], x[1] * 2.0, x[2]) + min(x[2], x[0], x[1]) ** 2
 
 
+def builtin_list_tuple_copy(a, b):
+    """`list(xs)` is a new list: appending to it leaves `xs` as it was; `tuple` of a list."""
+    xs = [a, b * 2.0]
+    ys = list(xs)
+    ys.append(a * b)
+    t = tuple(ys)
+    return sum(ys) * len(xs) + t[2] * t[0]
+
+
 def builtin_sum_list(x, y):
     """Builtin `sum` of a list of arrays."""
     return np.sum(sum([x, y * y, np.sin(x)]))

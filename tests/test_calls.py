@@ -140,6 +140,7 @@ CASES = [
     case(cc.builtin_max_min_of_several, 0.3, 0.8, 0.9, id="b-largest"),
     case(cc.builtin_max_min_of_several, 0.1, 0.2, 0.4, id="constant-largest"),
     case(cc.builtin_max_min_of_array_items, X3),
+    case(cc.builtin_list_tuple_copy, 0.7, 0.2),
     case(cc.builtin_sum_list, X3, P3),
     case(cc.builtin_len_range, X3),
     case(cc.builtin_float_int, X3),
@@ -567,10 +568,14 @@ def test_reversed_slice_of_a_list_display():
 @pytest.mark.parametrize("body, line", [
     ("    d = {'a': x * 1.0}\n    d['a'] += 1.0\n    return np.sum(d['a'])\n", 3),
     ("    d = {}\n    for i in range(3):\n        d[i] = x[i] ** 2\n    return d[0] + d[1]\n", 4),
-])
-def test_assigning_an_item_of_a_dict_is_refused_with_its_line(body, line):
-
+    ("    ys = []\n    for i in range(3):\n        ys.append(x * i)\n    ys[1] = x * x\n"
+     "    return np.sum(ys[1] + ys[2])\n", 5),
+    ("    ys = [x]\n    ys.append(x * 2.0)\n    ys[0] = x * x\n    return np.sum(ys[0] + ys[1])\n", 4),
+], ids=["dict", "dict in a loop", "list appended to in a loop", "list appended to"])
+@pytest.mark.parametrize("arg", [np.array([0.31, 0.72, 0.45, 0.93]), 0.31], ids=["array", "float"])
+def test_assigning_an_item_of_a_dict_or_list_is_refused_with_its_line(body, line, arg):
+    """Reverse mode (arrays) and forward mode (a Python float) refuse it alike."""
     fn = function_from_source("def f(x):\n" + body)
     with pytest.raises(ad.UnsupportedSyntaxError) as info:
-        ad.grad(fn)(np.array([0.31, 0.72, 0.45, 0.93]))
+        ad.grad(fn)(arg)
     assert info.value.loc.line == line

@@ -182,8 +182,10 @@ def test_append_through_another_name_of_a_list_is_refused(body):
     """The list grows under both names; adcompiler's lists are values, so the other name,
     still read, would not see the new item (these were once silently read as they were)."""
     fn = function_from_source(f"def f(x):\n    {body}\n")
-    with pytest.raises(ad.UnsupportedSyntaxError, match="shares its memory"):
+    with pytest.raises(ad.UnsupportedSyntaxError, match="this `append` makes longer a list") as info:
         ad.grad(fn)(np.array([0.3, 0.5]))
+    assert "= list(" in info.value.hint
+    assert_points_at(info.value, 4, body.split("\n")[2].strip(), 4)
 
 
 def test_update_of_a_global_array_is_refused():
