@@ -514,9 +514,28 @@ def test_grad_of_grad_where_the_output_is_known_scalar_only_at_run_time(body):
     assert value == pytest.approx(first(0.7)) and slope == pytest.approx(second(0.7))
 
 
+def test_hessian_vector_product_through_a_loop_whose_tape_holds_tuples():
+    """The gradient's backward loop reads tuples of arrays of different shapes from its
+    tape: differentiated again, each tuple is a container, not an array."""
+    f = function_from_source("""
+    def f(W, b, xs):
+        h = np.zeros((xs.shape[1], W.shape[0]))
+        for t in range(xs.shape[0]):
+            h = np.tanh(xs[t] @ W + h * b)
+        return np.sum(h ** 2)
+    """)
+    rng = np.random.default_rng(2)
+    W, b, xs = rng.standard_normal((3, 3)) / 2, rng.standard_normal(3) / 2, rng.standard_normal((4, 2, 3))
+    gradient, eps = ad.grad(f, wrt=(0, 1)), 1e-6
+    vW, vb = rng.standard_normal(W.shape), rng.standard_normal(b.shape)
+    _, pullback = ad.vjp(gradient, wrt=(0, 1))(W, b, xs)
+    hvp = pullback((vW, vb))
+    plus, minus = gradient(W + eps * vW, b + eps * vb, xs), gradient(W - eps * vW, b - eps * vb, xs)
+    for got, up, down in zip(hvp, plus, minus):
+        np.testing.assert_allclose(got, (up - down) / (2 * eps), rtol=1e-6, atol=1e-8)
+
+
 def test_hessian_vector_product_of_a_loop_accumulating_from_a_float():
-    """(A loop whose tape holds arrays of different shapes is not differentiated twice yet:
-    see docs/language.md. This one tapes the accumulator's shape alone.)"""
     f = function_from_source("""
     def f(x):
         s = 0.0
