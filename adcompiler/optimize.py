@@ -139,7 +139,11 @@ def _folded(r: Region, user_names, types: dict, mapping: dict) -> Region:
     for op in r.ops:
         if isinstance(op, Call) and op.fn is runtime.rename and isinstance(op.args[0], Value):
             a, b = op.args[0], op.results[0]
-            if a in defined and defined[a].fn is not runtime.rename and a not in folded \
+            if a.hint == b.hint and (a not in defined or defined[a].fn is runtime.rename):
+                # a new name for a parameter (or a name) of that name: the parameter
+                dropped.add(id(op))
+                mapping[b] = mapping.get(a, a)
+            elif a in defined and defined[a].fn is not runtime.rename and a not in folded \
                     and not _named_by_user(a, user_names):
                 new = Value(b.hint, a.loc)
                 folded[a] = new

@@ -58,6 +58,24 @@ def test_an_expression_in_one_branch_is_not_reused_in_the_other():
         ad.check_grads(f, x, flag)
 
 
+def test_an_adjoint_a_loop_passes_on_unchanged_is_not_copied():
+    """`s = s + ...` passes `s_bar` on as it is: no `s_bar_1 = s_bar` ... `s_bar = s_bar_1`."""
+    f = function_from_source("""
+    def running_sum(x):
+        s = np.zeros(3)
+        for i in range(3):
+            s = s + np.sin(x * i)
+        return np.sum(s * s)
+    """)
+    x = np.array([0.3, 0.5, 0.9])
+    g = ad.grad(f)
+    g(x)
+    assert "s_bar_1" not in code(g)
+    assert [line.strip() for line in code(g).splitlines() if line.strip().startswith("s_bar =")] == \
+        ["s_bar = sum_s_times_s_bar * s * 2.0"]
+    ad.check_grads(f, x)
+
+
 def test_a_square_is_differentiated_once_and_doubled():
     f = function_from_source("""
     def square(x):
