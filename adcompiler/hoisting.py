@@ -12,7 +12,7 @@ would not have run; such a function fails on any other data.)
 `hoist_indexed_products` does this in the generated function after the reverse pass,
 where it speeds up the forward sweep and leaves the adjoints as they were. It applies
 only where the algebra is exact: the loop runs over `range(X.shape[0])` or
-`range(len(X))` without `break`, the product is `X[t] @ W` with `W` of at most two
+`range(len(X))` without `break`, `X` is an array (not a list of them), the product is `X[t] @ W` with `W` of at most two
 dimensions, or `W @ X[t]` with `X[t]` a matrix (ranks known from the signature).
 """
 from __future__ import annotations
@@ -51,8 +51,8 @@ def hoist_indexed_products(fn: Function, types: dict) -> Function:
 def _hoisted(loop: For, producers: dict, types: dict):
     """The products to form before `loop`, and the loop reading their slices."""
     stacked = _array_iterated(loop, producers)
-    if stacked is None:
-        return [], loop
+    if stacked is None or not isinstance(abstract.value_of(types, stacked), abstract.Array):
+        return [], loop  # (a list's items may differ in shape and dtype: NumPy would stack them as one)
     t = loop.targets[0]
     body = loop.body
     inside = defined_in(body)

@@ -94,6 +94,13 @@ KEPT = [
             total = total + np.sum(np.sin(X[i] @ W))
         return total
     """, (R.standard_normal((4, 3, 2)), R.standard_normal((4, 5, 3)))),  # W's own stack would pair with X's
+    ("""
+    def list_of_batches(W, batches):
+        total = 0.0
+        for t in range(len(batches)):
+            total = total + np.sum(np.tanh(batches[t] @ W) ** 2)
+        return total
+    """, (R.standard_normal((3, 2)), [R.standard_normal((4, 3)), R.standard_normal((1, 3))])),  # ragged: no stack
 ]
 
 
@@ -103,6 +110,23 @@ def test_products_are_left_in_the_loop_where_hoisting_would_change_them(text, ar
     source = compiled(fn, args, (0, 1))
     assert "del " not in source
     assert "_matmul_" not in source.split("for ")[0]
+
+
+def test_a_list_of_matrices_of_different_dtypes_is_not_stacked():
+    """Stacked, int8 and int16 matrices would be multiplied as int16: 100 * 1 + 100 * 1 would
+    not wrap around to -56 as it does in the loop's int8 product."""
+    fn = function_from_source("""
+    def list_of_dtypes(s, batches, W):
+        loss = 0.0
+        for t in range(len(batches)):
+            loss = loss + np.sum(np.sin(s * (batches[t] @ W)))
+        return loss
+    """)
+    batches = [np.ones((2, 2), dtype=np.int8), np.ones((2, 2), dtype=np.int16)]
+    args = (np.array([0.3]), batches, np.full((2, 2), 100, dtype=np.int8))
+    value, _ = ad.value_and_grad(fn)(*args)
+    assert value == fn(*args)
+    ad.check_grads(fn, *args)
 
 
 def test_the_pullback_of_a_vjp_reads_no_released_array():
