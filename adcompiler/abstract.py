@@ -460,6 +460,11 @@ def _getitem(avs, operands, kwargs):
     return Array(tuple(dims) + x.dims[axis:], x.dtype)
 
 
+def _where(avs, operands, kwargs):
+    """`np.where(c, a, b)` broadcasts; `np.where(c)` is a tuple of index arrays, one per axis."""
+    return _numpy_scalar(np.where, _broadcast(avs)) if len(avs) == 3 else None
+
+
 def _extremum(avs, operands, kwargs):
     """`max(a, b)` is `a` or `b`; `max(items)` one of the items."""
     if len(avs) == 1:
@@ -594,6 +599,7 @@ _SPECIAL = {
     builtins.float: _float, runtime.make_tuple: _tuple, runtime.make_list: _list, runtime.make_dict: _dict,
     builtins.range: _range, builtins.slice: _slice, runtime.setitem: _update, runtime.add_at: _update,
     runtime.zeros_like_input: _zeros_like_input, builtins.max: _extremum, builtins.min: _extremum,
+    np.where: _where,
 }
 
 

@@ -21,7 +21,8 @@ from . import abstract, runtime
 from .errors import MissingRuleError
 from .ir import Call, Const, For, Function, If, Region, Value, free_values
 from .naming import describe
-from .reverse import is_square, tuple_valued
+from .containers import tuple_valued
+from .reverse import is_square
 from .rules import is_nondiff, rule_for
 from .tracing import Recorder, Symbol, as_operand, recordable
 

@@ -13,6 +13,7 @@ import numpy as np
 
 from . import abstract, runtime
 from .aliasing import owned_values
+from .containers import tuple_valued
 from .ir import Call, For, Function, If, Region, Value, substitute, with_regions
 from .shapes import ShapeClasses
 
@@ -101,11 +102,11 @@ def drop_needless_conversions(fn: Function, types: dict) -> Function:
     return dataclasses.replace(fn, body=body, backward_at=backward_at)
 
 
-def measure_earliest(fn: Function) -> Function:
+def measure_earliest(fn: Function, types: dict | None = None) -> Function:
     """Shape queries (`np.size(y)`, `np.shape(y)`) read the earliest value certainly of the
     same shape (`shapes.ShapeClasses`): a mean's count then need not keep the value it
     averages alive, and dead-code elimination can drop it when only the gradient is wanted."""
-    classes = ShapeClasses(fn)
+    classes = ShapeClasses(fn, types, tuple_valued(fn.body)[0])
     defined = {p: -1 for p in fn.params}
     for i, op in enumerate(fn.body.ops):
         for r in op.results:

@@ -140,7 +140,7 @@ def _compile_gradient(fn, request: Request, layout: str, dump=None, signature=No
         adjoint = verify(reverse(front.primal, request, name, front.names, types, with_value, layout == "flat",
                                  finished))
     show("reverse", adjoint)
-    adjoint = eliminate_dead_code(eliminate_common_subexpressions(measure_earliest(adjoint)))
+    adjoint = eliminate_dead_code(eliminate_common_subexpressions(measure_earliest(adjoint, types)))
     if not abstract.narrow_floats(adjoint, types):  # (with them, a number's dtype is not what inference says)
         adjoint = drop_needless_conversions(adjoint, types)
     adjoint = verify(fold_renames(adjoint, front.names, types))

@@ -76,6 +76,23 @@ def test_an_adjoint_a_loop_passes_on_unchanged_is_not_copied():
     ad.check_grads(f, x)
 
 
+@pytest.mark.parametrize("body", [
+    "cc = c + c\n    return np.sum(x) * np.size(cc)",
+    "cc = c * 3\n    return np.sum(x) * np.size(cc)",
+    "cc = c + c\n    return np.sum(x) * np.shape(cc)[0]",
+    "idx = np.where(m)\n    return np.sum(x) * np.size(idx)",
+], ids=["list joined", "list repeated", "shape of a joined list", "indices of np.where"])
+@pytest.mark.parametrize("container", [list, tuple])
+def test_a_size_is_not_read_from_a_value_of_another_shape(body, container):
+    """`c + c` joins lists, `c * 3` repeats them, `np.where(m)` is a tuple: none has its
+    operands' shape, so the size is not read from them."""
+    f = function_from_source(f"def f(x, c, m):\n    {body}\n")
+    x, c, m = np.array([1.0, 2.0, 3.0]), container([1.0, 2.0]), np.array([True, False, True])
+    value, gradient = ad.value_and_grad(f)(x, c, m)
+    assert value == f(x, c, m)
+    ad.check_grads(f, x, c, m)
+
+
 def test_a_square_is_differentiated_once_and_doubled():
     f = function_from_source("""
     def square(x):
