@@ -506,10 +506,26 @@ def _size(av):
 
 
 def _like(avs, operands, kwargs):
+    """`np.zeros_like(a, dtype=None, order="K", subok=True, shape=None)`: an array shaped
+    and typed like `a`, unless `dtype` or `shape` say otherwise."""
+    def argument(name, position):
+        if name in kwargs:
+            return kwargs[name], None  # (what is known of a keyword argument is its value, if constant)
+        if len(operands) > position:
+            return operands[position], avs[position]
+        return Const(None), None
+
     x = avs[0] if avs else None
+    (dtype_operand, _), (shape_operand, shape_av) = argument("dtype", 1), argument("shape", 4)
     if isinstance(x, Scalar):
-        return Array((), np.dtype(float))
-    return x
+        x = Array((), np.dtype({"bool": bool, "int": int}.get(x.kind, float)))
+    if not isinstance(x, Array):
+        return None  # a list or tuple is made an array: of its shape, unknown here
+    dtype = _const(dtype_operand, None)
+    dtype = x.dtype if dtype is None else np.dtype(dtype) if dtype is not _UNKNOWN else None
+    if not (isinstance(shape_operand, Const) and shape_operand.value is None):
+        return _constructor([shape_av], [shape_operand], {"dtype": Const(dtype)})
+    return Array(x.dims, dtype)
 
 
 def _shape(avs, operands, kwargs):

@@ -540,6 +540,16 @@ def builtin_list_tuple_copy(a, b):
     return sum(ys) * len(xs) + t[2] * t[0]
 
 
+def like_with_shape_and_dtype(x):
+    """`np.zeros_like(x, shape=...)` is shaped by `shape` (`x` broadcasts over it), and
+    `dtype=` types it."""
+    z = np.zeros_like(x, shape=(2, 3))
+    acc = np.ones_like(x, dtype=np.float32, shape=(4, 3))
+    for t in range(3):
+        acc = acc + x * t
+    return np.sum((z + x) ** 2) + np.sum(acc ** 2) + np.sum(np.zeros_like(x, int) + x)
+
+
 def builtin_sum_list(x, y):
     """Builtin `sum` of a list of arrays."""
     return np.sum(sum([x, y * y, np.sin(x)]))

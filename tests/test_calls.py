@@ -141,6 +141,7 @@ CASES = [
     case(cc.builtin_max_min_of_several, 0.1, 0.2, 0.4, id="constant-largest"),
     case(cc.builtin_max_min_of_array_items, X3),
     case(cc.builtin_list_tuple_copy, 0.7, 0.2),
+    case(cc.like_with_shape_and_dtype, X3),
     case(cc.builtin_sum_list, X3, P3),
     case(cc.builtin_len_range, X3),
     case(cc.builtin_float_int, X3),
