@@ -149,6 +149,18 @@ def sample_indices(samples):
     return np.arange(np.shape(samples)[0])
 
 
+_JOINS = {"concatenate": np.concatenate, "hstack": np.hstack, "vstack": np.vstack, "dstack": np.dstack}
+
+
+def split_adjoint(g, pieces, join: str, axis=0):
+    """The cotangent of `x` in `pieces = np.split(x, ...)` (or `array_split`, `hsplit`,
+    ...), from the pieces' cotangents `g` (a list, None or shorter where a piece got
+    none): they are joined back, zeros in the gaps."""
+    g = list(g) + [None] * (len(pieces) - len(g))
+    parts = [np.zeros_like(p, dtype=np.result_type(p, 1.0)) if gi is None else gi for p, gi in zip(pieces, g)]
+    return _JOINS[join](parts, axis=axis) if join == "concatenate" else _JOINS[join](parts)
+
+
 def linspace_weights(samples, endpoint=True):
     """For `samples = np.linspace(start, stop, num, endpoint)`: the weights w of `stop` in
     each sample (`start + w (stop - start)`), shaped to broadcast against `samples`."""

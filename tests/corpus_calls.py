@@ -550,6 +550,16 @@ def like_with_shape_and_dtype(x):
     return np.sum((z + x) ** 2) + np.sum(acc ** 2) + np.sum(np.zeros_like(x, int) + x)
 
 
+def split_pieces_in_a_loop(A):
+    """The pieces of a split read in a loop: their cotangents are known only at run time."""
+    loss = 0.0
+    for piece in np.array_split(A, 3):
+        loss = loss + np.sum(piece ** 2) * 0.5
+    for k, piece in enumerate(np.hsplit(A, 3)):
+        loss = loss + np.sum(np.sin(piece)) * k
+    return loss
+
+
 def builtin_sum_list(x, y):
     """Builtin `sum` of a list of arrays."""
     return np.sum(sum([x, y * y, np.sin(x)]))

@@ -142,6 +142,7 @@ CASES = [
     case(cc.builtin_max_min_of_array_items, X3),
     case(cc.builtin_list_tuple_copy, 0.7, 0.2),
     case(cc.like_with_shape_and_dtype, X3),
+    case(cc.split_pieces_in_a_loop, np.arange(1.0, 13.0).reshape(4, 3) / 7.0),
     case(cc.builtin_sum_list, X3, P3),
     case(cc.builtin_len_range, X3),
     case(cc.builtin_float_int, X3),

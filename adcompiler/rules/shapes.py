@@ -17,7 +17,7 @@ import numpy as np
 
 from .. import runtime
 from ..errors import UnsupportedArgumentError
-from ..tracing import recordable
+from ..tracing import Symbol, recordable
 from .registry import defjvp, defvjp, nondiff
 
 # ---------------------------------------------------------------- run-time helpers
@@ -257,14 +257,20 @@ for array in (np.array, np.asarray):
 
 # ---------------------------------------------------------------- splitting (one array in, a list out)
 
+# A cotangent known only at run time (the pieces read in a loop): joined at run time.
+split_adjoint = recordable(runtime.split_adjoint)
+
 for split, join in ((np.split, np.concatenate), (np.array_split, np.concatenate)):
     defvjp(split, lambda g, ans, x, indices_or_sections, axis=0, join=join:
+           split_adjoint(g, ans, "concatenate", axis) if isinstance(g, Symbol) else
            join(_cotangents(g, ans, indices_or_sections), axis=axis),
            params=("indices_or_sections", "axis"), outputs="variable")
     defjvp(split, lambda t, ans, x, indices_or_sections, axis=0, split=split:
            _pieces(split(t, indices_or_sections, axis=axis), indices_or_sections))
 for split, join in ((np.hsplit, np.hstack), (np.vsplit, np.vstack), (np.dsplit, np.dstack)):
-    defvjp(split, lambda g, ans, x, indices_or_sections, join=join: join(_cotangents(g, ans, indices_or_sections)),
+    defvjp(split, lambda g, ans, x, indices_or_sections, join=join:
+           split_adjoint(g, ans, join.__name__) if isinstance(g, Symbol) else
+           join(_cotangents(g, ans, indices_or_sections)),
            params=("indices_or_sections",), outputs="variable")
     defjvp(split, lambda t, ans, x, indices_or_sections, split=split:
            _pieces(split(t, indices_or_sections), indices_or_sections))
