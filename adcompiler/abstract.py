@@ -235,6 +235,8 @@ def join(a, b):
         dims = tuple(x if x == y else None for x, y in zip(a.dims, b.dims))
         return Array(dims, a.dtype if _same_dtype(a.dtype, b.dtype) else None)
     if isinstance(a, Scalar) and isinstance(b, Scalar):
+        if "bool" in (a.kind, b.kind):
+            return None  # an index `x[k]` takes an axis away for an int, adds one for a bool
         return Scalar("float") if "float" in (a.kind, b.kind) else Scalar("int")
     if isinstance(a, Sequence) and isinstance(b, Sequence) and a.kind == b.kind != "shape" \
             and len(a.items) == len(b.items):  # a tuple carried through a loop: still a tuple

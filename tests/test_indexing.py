@@ -154,6 +154,24 @@ def test_index_passed_as_an_argument():
     np.testing.assert_array_equal(ad.grad(fn)(x, i, mask), [3.0, 0.0, 1.0, 0.0, 20.0])
 
 
+def test_an_index_that_is_an_int_or_a_bool_is_not_taken_for_an_int():
+    """After the loop `k` is an int (no iteration) or a bool: `x[True]` adds an axis that
+    `b`'s gradient must be summed over."""
+    fn = function_from_source("""
+    def f(x, b, n):
+        k = 0
+        for i in range(n):
+            k = i > 1
+        y = x[k] + b
+        return np.sum(y ** 2)
+    """)
+    x, b = np.array([0.5, -1.0, 2.0]), np.array([0.1, 0.2, 0.3])
+    for n in (0, 4):
+        gx, gb = ad.grad(fn, wrt=(0, 1))(x, b, n)
+        assert gb.shape == b.shape
+        ad.check_grads(fn, x, b, n, wrt=(0, 1))
+
+
 @pytest.mark.parametrize("expression, w_shape", [
     ("A[i, :] * w", (3,)),
     ("A[:, i] * w", (2,)),
