@@ -234,6 +234,9 @@ def join(a, b):
     if isinstance(a, Array) and isinstance(b, Array) and a.ndim is not None and a.ndim == b.ndim:
         dims = tuple(x if x == y else None for x, y in zip(a.dims, b.dims))
         return Array(dims, a.dtype if _same_dtype(a.dtype, b.dtype) else None)
+    if {type(a), type(b)} == {Scalar, Array} and (a.dims if isinstance(a, Array) else b.dims) == () \
+            and "float" == (a.kind if isinstance(a, Scalar) else b.kind):
+        return Array((), None)  # a float or a 0-d array (`s = 0.0`, then `s = s + np.sum(x)`): a number
     if isinstance(a, Scalar) and isinstance(b, Scalar):
         if "bool" in (a.kind, b.kind):
             return None  # an index `x[k]` takes an axis away for an int, adds one for a bool

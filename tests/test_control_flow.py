@@ -333,8 +333,6 @@ SECOND_ORDER_REFUSED = {
 }
 SECOND_ORDER_RAISES = {
     "dict_of_constants_carried_over_a_float", "nested_loops-2x3", "triple_nested_loops-4", "continue_inner_loop",
-    "break_outer_after_inner-breaks", "break_outer_after_inner-runs-out", "break_in_while_in_for",
-    "return_in_inner_loop-returns", "return_in_inner_loop-falls-through",
 }
 
 
