@@ -16,6 +16,8 @@ import types
 
 import numpy as np
 
+from . import runtime
+
 OPERATOR_WORDS = {
     operator.add: "plus", operator.sub: "minus", operator.mul: "times",
     operator.truediv: "over", operator.pow: "pow", operator.matmul: "matmul",
@@ -58,6 +60,9 @@ def describe(fn) -> str:
 
 def temp_hint(fn, operand_hints: list[str]) -> str:
     """A hint for an anonymous intermediate: `b_times_b`, `sin_x`, `sum_c`."""
+    if fn is runtime.make_tuple and operand_hints:  # (i, j) -> i_j, read as x[i, j] -> x_i_j
+        hint = "_".join(operand_hints)
+        return hint if hint.isidentifier() and len(hint) <= 24 else "index"
     if fn is operator.getitem and len(operand_hints) == 2:  # x[t] -> x_t, h[0] -> h_0
         hint = f"{operand_hints[0]}_{operand_hints[1]}" if operand_hints[1] != "c" else f"{operand_hints[0]}_part"
         return hint if hint.isidentifier() and len(hint) <= 24 else f"{operand_hints[0]}_part"

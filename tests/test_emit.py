@@ -39,3 +39,17 @@ def test_no_forward_pass_comment_without_a_forward_pass():
     """))
     g(np.ones(3))
     assert "# forward pass" in g.source
+
+
+def test_an_element_read_at_run_time_indices_is_named_after_them():
+    g = ad.grad(function_from_source("""
+    def f(A):
+        s = 0.0
+        for i in range(A.shape[0]):
+            for j in range(A.shape[1]):
+                s = s + np.sin(A[i, j]) * (i - j)
+        return s
+    """))
+    g(np.ones((2, 3)))
+    assert "A_i_j = A[i, j]" in g.source
+    assert "make_tuple" not in g.source
