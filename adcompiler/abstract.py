@@ -604,8 +604,20 @@ def _update(avs, operands, kwargs):
 
 
 def _zeros_like_input(avs, operands, kwargs):
-    x = avs[0] if avs else None
-    return x if isinstance(x, (Scalar, Array)) else None
+    return _zeros_like(avs[0]) if avs else None
+
+
+def _zeros_like(x):
+    """`runtime.zeros_like_input(x)`: zeros of `x`'s type and shape, containers item by item."""
+    if isinstance(x, (Scalar, Array)):
+        return x
+    if isinstance(x, Sequence) and x.kind != "shape":
+        items = tuple(_zeros_like(item) for item in x.items)
+        return Sequence(x.kind, items) if all(item is not None for item in items) else None
+    if isinstance(x, Mapping):
+        items = tuple((k, _zeros_like(v)) for k, v in x.items)
+        return Mapping(items) if all(v is not None for _, v in items) else None
+    return None
 
 
 _SPECIAL = {

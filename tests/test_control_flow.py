@@ -324,15 +324,12 @@ def test_compiled_value_is_the_functions_value(fn, args, wrt):
 
 
 # Differentiated twice: a Hessian-vector product, the vjp of the gradient's own code, whose
-# loops read their tapes of tuples. Rows known to fail: helpers of the gradient's code that
-# have no second-order rules (refused), and nested loops, whose tapes hold tapes (they raise).
+# loops read their tapes of tuples (of tapes, for nested loops). Rows known to fail: helpers
+# of the gradient's code that have no second-order rules (refused).
 SECOND_ORDER_REFUSED = {
     "list_built_in_loop_read_twice", "filtered_comprehension_read_three_times", "if_shape_condition-long",
     "if_shape_condition-short", "for_over_columns", "for_over_slice", "append_in_loop", "append_copies_then_update",
     "append_until_break-many", "append_until_break-0",
-}
-SECOND_ORDER_RAISES = {
-    "dict_of_constants_carried_over_a_float", "nested_loops-2x3", "triple_nested_loops-4", "continue_inner_loop",
 }
 
 
@@ -341,8 +338,7 @@ def _second_order_rows():
         if c.xfail is None and isinstance(c.wrt, int) and np.ndim(c.fn(*c.args)) == 0 and (
                 type(c.args[c.wrt]) is float or isinstance(c.args[c.wrt], np.ndarray) and c.args[c.wrt].dtype == float):
             marks = [pytest.mark.xfail(strict=True, raises=ad.ADError, reason="no second-order rule")] \
-                if c.id in SECOND_ORDER_REFUSED else \
-                [pytest.mark.xfail(strict=True, reason="a tape of tapes")] if c.id in SECOND_ORDER_RAISES else []
+                if c.id in SECOND_ORDER_REFUSED else []
             yield pytest.param(c.fn, c.args, c.wrt, id=c.id, marks=marks)
 
 
