@@ -46,14 +46,14 @@ METADATA_READS = {
     (np.shape, 0), (np.ndim, 0), (np.size, 0), (len, 0), (runtime.unbroadcast, 1), (runtime.broadcast_back, 1),
     (runtime.broadcast_back, 2),
     (runtime.getitem_adjoint, 1), (runtime.zeros_like_input, 0), (np.zeros_like, 0), (np.ones_like, 0),
-    (runtime.as_gradient, 1), (runtime.as_own_gradient, 1),
+    (runtime.as_gradient, 1), (runtime.as_own_gradient, 1), (runtime.sum_adjoint, 1),
 }
 FRESH = {
     np.zeros, np.ones, np.empty, np.full, np.zeros_like, np.ones_like, np.empty_like, np.full_like,
     np.array, np.copy, np.eye, np.identity, np.arange, np.linspace,
     np.sum, np.mean, np.prod, np.max, np.min, np.std, np.var, np.cumsum, np.cumprod, np.outer, np.dot,
     runtime.setitem, runtime.add_at, runtime.list_append, runtime.make_list, runtime.getitem_adjoint,
-    runtime.zeros_like_input, runtime.RowTerms,
+    runtime.zeros_like_input, runtime.RowTerms, runtime.extremum_adjoint,
     operator.add, operator.sub, operator.mul, operator.truediv, operator.pow, operator.neg, operator.matmul,
     operator.floordiv, operator.mod, operator.pos, operator.abs, operator.not_,
     operator.lt, operator.le, operator.gt, operator.ge, operator.eq, operator.ne,
@@ -171,8 +171,9 @@ class _Program:
                         if isinstance(arg, Value):
                             self.containers.setdefault(arg, set()).add(op.results[0])
                 elif may_share(op):
-                    for arg in op.args:
-                        self.union(op.results[0], arg)
+                    for k, arg in enumerate(op.args):
+                        if (op.fn, k) not in METADATA_READS:  # (an argument read for its shape is not returned)
+                            self.union(op.results[0], arg)
                 if update:
                     self.updates.append((op, position, loops))
                     self.paths[id(op)] = self.path

@@ -81,6 +81,13 @@ def _call(op: Call, layouts: dict, lengths: dict):
         return ("list", join(before, args[1]) if args[0] is not None else None)
     if op.fn is runtime.make_dict:
         return CONTAINER
+    if op.fn in (runtime.sum_adjoint, runtime.extremum_adjoint):  # one adjoint per item
+        return ("list", None)
+    if op.fn in (runtime.zeros_like_input, runtime.with_added, runtime.add_structures):  # adjoints of containers
+        if args and args[0] is not None:
+            return args[0]
+        if op.args and isinstance(op.args[0], Const) and isinstance(op.args[0].value, (tuple, list, dict)):
+            return CONTAINER
     rule = rule_for(op.fn)
     if rule is not None and rule.outputs is not None:
         if rule.length is not None:

@@ -256,17 +256,17 @@ class _Sweep:
             return
         if op.fn is operator.getitem and self.context.is_container(op.args[0]):
             index = op.args[1]
-            if isinstance(index, Const) and isinstance(index.value, (int, str)):
+            length = self.context.length(op.args[0])
+            if isinstance(index, Const) and isinstance(index.value, (int, str)) and \
+                    not (isinstance(index.value, int) and index.value < 0 and length is None):
                 key = index.value
                 if isinstance(key, int) and key < 0:
-                    length = self.context.length(op.args[0])
-                    if length is None:
-                        raise UnsupportedSyntaxError("a negative index into a tuple of unknown length cannot be "
-                                                     "differentiated", op.loc, "Index it from the front.")
                     key += length
                 self.accumulate(op.args[0], TupleAdjoint({key: g}), False, op.loc)
                 return
-            old = self.adjoint_or_zeros(op.args[0], op.loc)  # a key known at run time: a copy, with g added
+            # a key known at run time (or an item counted from the end of a list whose length is):
+            # a copy of the adjoint, with g added
+            old = self.adjoint_or_zeros(op.args[0], op.loc)
             if isinstance(g, TupleAdjoint):  # the item is a container itself (`layers[i]["W"]`): build it
                 g = self.adjoint_or_zeros(op.results[0], op.loc)
             added = self.context.typed(Value(f"{op.args[0].hint}_bar", op.loc), op.args[0], same=True)

@@ -228,12 +228,31 @@ def sum_adjoint(g, items):
     return [unbroadcast(g, x) for x in items]
 
 
+def sum_adjoint_back(c, g, items):
+    """The adjoint of `sum_adjoint(g, items)` (linear in `g`) for the cotangent `c` of its
+    result, one per item: each spread back to `g`'s shape, and summed."""
+    total = 0.0
+    for part, item in zip(c, items):
+        total = total + broadcast_back(part, g, item)
+    return total
+
+
 def extremum_adjoint(g, items, ans):
     """The adjoint of `max(items)` or `min(items)` (Python's): `g` split among the items equal
     to the result, zero for the others."""
     hits = [float(np.all(x == ans)) for x in items]
     share = g / sum(hits)
     return [unbroadcast(share * h, x) for h, x in zip(hits, items)]
+
+
+def extremum_adjoint_back(c, g, items, ans):
+    """The adjoint of `extremum_adjoint(g, items, ans)` (linear in `g`) for the cotangent
+    `c` of its result: each item's part, weighted by its share, spread back to `g`'s shape."""
+    hits = [float(np.all(x == ans)) for x in items]
+    total = 0.0
+    for part, item, hit in zip(c, items, hits):
+        total = total + broadcast_back(part, g, item) * (hit / sum(hits))
+    return total
 
 
 def with_added(items, key, g):

@@ -47,6 +47,34 @@ class Case:
         return pytest.param(self.fn, self.args, self.wrt, id=self.id, marks=marks)
 
 
+def second_order_rows(cases, refused=frozenset()):
+    """The rows of a corpus whose gradient can be differentiated again and checked: a
+    scalar output, one float (or float64 array) differentiated (the first of several).
+    `refused`: ids whose second derivative adcompiler refuses (`ADError`)."""
+    for c in cases:
+        wrt = c.wrt[0] if isinstance(c.wrt, tuple) else c.wrt
+        if c.xfail is None and isinstance(wrt, int) and np.ndim(c.fn(*c.args)) == 0 and (
+                type(c.args[wrt]) is float or isinstance(c.args[wrt], np.ndarray) and c.args[wrt].dtype == float):
+            marks = [pytest.mark.xfail(strict=True, raises=adcompiler.ADError, reason="no second-order rule")] \
+                if c.id in refused else []
+            yield pytest.param(c.fn, c.args, wrt, id=c.id, marks=marks)
+
+
+def check_hessian_vector_product(fn, args, wrt, eps=1e-6):
+    """The vjp of `grad(fn)` (a Hessian-vector product: the gradient's own code, differentiated
+    again) against central differences of the gradient along the same vector."""
+    x = args[wrt]
+    v = np.random.default_rng(3).standard_normal(np.shape(x)) if isinstance(x, np.ndarray) else 1.0
+    gradient = adcompiler.grad(fn, wrt=wrt)
+
+    def gradient_at(point):
+        return np.asarray(gradient(*args[:wrt], point, *args[wrt + 1:]))
+
+    _, pullback = adcompiler.vjp(gradient, wrt=wrt)(*args)
+    expected = (gradient_at(x + eps * v) - gradient_at(x - eps * v)) / (2 * eps)
+    np.testing.assert_allclose(pullback(v), expected, rtol=1e-5, atol=1e-7)
+
+
 def make_input(shape, rng, domain: str = "real"):
     """A float for `shape == "float"`, else an array; `domain` keeps log/sqrt defined."""
     if shape == "float":

@@ -14,7 +14,7 @@ import pytest
 import adcompiler as ad
 
 from . import corpus_control_flow as cf
-from .helpers import Case, function_from_source
+from .helpers import Case, check_hessian_vector_product, function_from_source, second_order_rows
 
 
 def arr(*values):
@@ -323,37 +323,9 @@ def test_compiled_value_is_the_functions_value(fn, args, wrt):
     assert np.array_equal(compiled(*args)[0], expected)
 
 
-# Differentiated twice: a Hessian-vector product, the vjp of the gradient's own code, whose
-# loops read their tapes of tuples (of tapes, for nested loops). Rows known to fail: helpers
-# of the gradient's code that have no second-order rules (refused).
-SECOND_ORDER_REFUSED = {
-    "list_built_in_loop_read_twice", "filtered_comprehension_read_three_times", "if_shape_condition-long",
-    "if_shape_condition-short", "for_over_columns", "for_over_slice", "append_in_loop", "append_copies_then_update",
-    "append_until_break-many", "append_until_break-0",
-}
-
-
-def _second_order_rows():
-    for c in CASES:
-        if c.xfail is None and isinstance(c.wrt, int) and np.ndim(c.fn(*c.args)) == 0 and (
-                type(c.args[c.wrt]) is float or isinstance(c.args[c.wrt], np.ndarray) and c.args[c.wrt].dtype == float):
-            marks = [pytest.mark.xfail(strict=True, raises=ad.ADError, reason="no second-order rule")] \
-                if c.id in SECOND_ORDER_REFUSED else []
-            yield pytest.param(c.fn, c.args, c.wrt, id=c.id, marks=marks)
-
-
-@pytest.mark.parametrize("fn, args, wrt", _second_order_rows())
+@pytest.mark.parametrize("fn, args, wrt", second_order_rows(CASES))
 def test_hessian_vector_product_matches_finite_differences_of_the_gradient(fn, args, wrt):
-    x, eps = args[wrt], 1e-6
-    v = np.random.default_rng(3).standard_normal(np.shape(x)) if isinstance(x, np.ndarray) else 1.0
-    gradient = ad.grad(fn, wrt=wrt)
-
-    def gradient_at(point):
-        return np.asarray(gradient(*args[:wrt], point, *args[wrt + 1:]))
-
-    _, pullback = ad.vjp(gradient, wrt=wrt)(*args)
-    expected = (gradient_at(x + eps * v) - gradient_at(x - eps * v)) / (2 * eps)
-    np.testing.assert_allclose(pullback(v), expected, rtol=1e-5, atol=1e-7)
+    check_hessian_vector_product(fn, args, wrt)
 
 
 def test_every_program_of_the_corpus_has_a_case():

@@ -12,7 +12,7 @@ import operator
 import numpy as np
 
 from .. import abstract, runtime
-from ..tracing import Symbol, recordable, spread
+from ..tracing import Symbol, record, recordable, spread
 from .registry import defjvp, defvjp, nondiff
 
 matmul_adjoint_a = recordable(runtime.matmul_adjoint_a)
@@ -281,6 +281,45 @@ defvjp(runtime.broadcast_back, lambda d, ans, c, g, like: unbroadcast(d, like), 
        lambda d, ans, c, g, like: None)
 defjvp(runtime.broadcast_back, lambda t, ans, c, g, like: broadcast_back(t, g, like),
        lambda t, ans, c, g, like: 0.0 * ans, lambda t, ans, c, g, like: 0.0 * ans)
+
+# More of them, linear in the adjoint they place, spread or add; their other arguments are
+# shapes, indices, keys and items read for their shapes, through which nothing flows.
+def _passes_nothing(c, ans, *args):
+    return None
+
+
+def _no_tangent(t, ans, *args):
+    return 0.0 * ans
+
+
+zeros_like_input = recordable(runtime.zeros_like_input)
+spread_tangent = recordable(runtime.spread_tangent)
+with_added = recordable(runtime.with_added)
+sum_adjoint_back = recordable(runtime.sum_adjoint_back)
+defvjp(runtime.getitem_adjoint, lambda c, ans, g, shape, index: unbroadcast(c[index], g), _passes_nothing,
+       _passes_nothing)
+defjvp(runtime.getitem_adjoint, lambda t, ans, g, shape, index: getitem_adjoint(t, shape, index), _no_tangent,
+       _no_tangent)
+defvjp(runtime.spread_tangent, lambda c, ans, t, like: unbroadcast(c, t), _passes_nothing)
+defjvp(runtime.spread_tangent, lambda d, ans, t, like: spread_tangent(d, like), _no_tangent)
+def _item(c, key):
+    """`c[key]`; recorded where `c` is a tuple of cotangents and `key` known only at run time."""
+    return record(operator.getitem, c, key) if isinstance(key, Symbol) and not isinstance(c, Symbol) else c[key]
+
+
+defvjp(runtime.with_added, lambda c, ans, items, key, g: c, _passes_nothing, lambda c, ans, items, key, g: _item(c, key))
+defjvp(runtime.with_added, lambda t, ans, items, key, g: t, lambda t, ans, items, key, g: zeros_like_input(ans),
+       lambda t, ans, items, key, g: with_added(zeros_like_input(ans), key, t))
+extremum_adjoint_back = recordable(runtime.extremum_adjoint_back)
+defvjp(runtime.extremum_adjoint, lambda c, ans, g, items, extremum: extremum_adjoint_back(c, g, items, extremum),
+       _passes_nothing, _passes_nothing)
+defjvp(runtime.extremum_adjoint, lambda t, ans, g, items, extremum: extremum_adjoint(t, items, extremum),
+       lambda t, ans, g, items, extremum: zeros_like_input(ans), lambda t, ans, g, items, extremum: zeros_like_input(ans))
+add_structures = recordable(runtime.add_structures)
+defvjp(runtime.add_structures, lambda c, ans, a, b: c, lambda c, ans, a, b: c)
+defjvp(runtime.add_structures, lambda t, ans, a, b: t, lambda t, ans, a, b: t)
+defvjp(runtime.sum_adjoint, lambda c, ans, g, items: sum_adjoint_back(c, g, items), _passes_nothing)
+defjvp(runtime.sum_adjoint, lambda t, ans, g, items: sum_adjoint(t, items), lambda t, ans, g, items: zeros_like_input(ans))
 
 # a list built by a comprehension: the cotangent of a list is a list (or an array along
 # axis 0, from np.stack or np.sum); the appended value's is its last element

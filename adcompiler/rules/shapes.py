@@ -219,8 +219,9 @@ defjvp(np.swapaxes, lambda t, ans, x, axis1, axis2: np.swapaxes(t, axis1, axis2)
 defvjp(np.moveaxis, lambda g, ans, x, source, destination: np.moveaxis(g, destination, source),
        params=("source", "destination"))
 defjvp(np.moveaxis, lambda t, ans, x, source, destination: np.moveaxis(t, source, destination))
-defvjp(np.broadcast_to, lambda g, ans, x, shape: unbroadcast(g, x), None)
-defjvp(np.broadcast_to, lambda t, ans, x, shape: np.broadcast_to(t, shape), None)
+# (the shape: integers, even where they come from a record holding differentiated values)
+defvjp(np.broadcast_to, lambda g, ans, x, shape: unbroadcast(g, x), lambda g, ans, x, shape: None)
+defjvp(np.broadcast_to, lambda t, ans, x, shape: np.broadcast_to(t, shape), lambda t, ans, x, shape: 0.0 * ans)
 
 # ---------------------------------------------------------------- joining (a sequence in, one array out)
 
