@@ -283,7 +283,6 @@ def test_compiled_gradient(body, specs):
     _run_e2e(body, specs)
 
 
-@pytest.mark.xfail(reason="lower.bind passes einsum's `optimize` default positionally for one operand")
 @pytest.mark.parametrize("body", ["np.einsum('ii->', a)", "np.einsum('ij->j', a)", "np.einsum('ii', a)"])
 def test_compiled_einsum_of_one_operand(body):
     _run_e2e(body, [(3, 3)])
