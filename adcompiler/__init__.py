@@ -11,7 +11,7 @@
 """
 from . import rules  # noqa: F401  (fills the rule table)
 from .adjoints import adjoint
-from .api import grad, value_and_grad, vjp
+from .api import grad, jvp, value_and_grad, vjp
 from .checks import check_grads
 from .derived import hessian, hvp, jacobian
 from .errors import (
@@ -31,6 +31,6 @@ __version__ = "0.1.0"
 __all__ = [
     "ADError", "InternalError", "MissingRuleError", "NonScalarOutputError", "RuleError",
     "UnsupportedArgumentError", "UnsupportedSyntaxError", "WrtError",
-    "adjoint", "check_grads", "grad", "hessian", "hvp", "jacobian", "no_grad", "stop_gradient", "value_and_grad",
+    "adjoint", "check_grads", "grad", "hessian", "hvp", "jacobian", "jvp", "no_grad", "stop_gradient", "value_and_grad",
     "vjp",
 ]

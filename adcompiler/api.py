@@ -1,4 +1,4 @@
-"""The public entry points: `grad`, `value_and_grad`, `vjp`.
+"""The public entry points: `grad`, `value_and_grad`, `vjp`, `jvp`.
 
 Applying `grad` runs the front end of the pipeline (`pipeline.front_end`) and a first
 reverse pass, so that errors the source alone decides are raised there; a function
@@ -19,7 +19,7 @@ import numpy as np
 from . import abstract
 from .errors import ADError, NonScalarOutputError, UnsupportedArgumentError, WrtError
 from .lower import UnresolvedNameError
-from .pipeline import STAGES, Compiled, cached_gradient, check_gradient, clear_caches  # noqa: F401
+from .pipeline import STAGES, Compiled, cached_front_end, cached_gradient, check_gradient, clear_caches  # noqa: F401
 from .reverse import Request
 from .runtime import as_gradient
 from .source import Source, parse
@@ -305,6 +305,78 @@ def vjp(fn=None, wrt=0, *, dump=None):
     if fn is None:
         return lambda f: Gradient(f, wrt, (), "vjp", dump)
     return Gradient(fn, wrt, (), "vjp", dump)
+
+
+class ForwardDerivative:
+    """`jvp(f, wrt)`: call it with `f`'s arguments, then the tangents (one per `wrt`
+    argument, a tuple of them for a tuple `wrt`); it returns `(value, tangent)`, the
+    derivative of `f` along the tangents, computed in one forward sweep."""
+
+    def __init__(self, fn, wrt, dump=None):
+        functools.update_wrapper(self, fn)
+        if isinstance(fn, (Gradient, ForwardDerivative)):
+            raise ADError(f"adcompiler does not take the jvp of `{fn!r}`",
+                          hint="For second derivatives use `adcompiler.hvp` or `adcompiler.hessian`.")
+        self.fn = fn
+        self._dump = dump
+        self._signature = inspect.signature(fn)
+        self.request = _request(fn, self._signature, wrt, ())
+        self._variants: dict = {}
+        self._last: Compiled | None = None
+        try:
+            cached_front_end(fn, self.request, dump)  # the errors the source decides, now
+        except UnresolvedNameError:
+            pass
+
+    def variant(self, signature=None) -> Compiled:
+        compiled = self._variants.get(signature)
+        if compiled is None or not compiled.origin.bindings_unchanged():
+            compiled = self._variants[signature] = cached_gradient(self.fn, self.request, "jvp", self._dump, signature)
+        self._last = compiled
+        return compiled
+
+    @property
+    def source(self) -> str:
+        """The generated Python source (of the variant last called)."""
+        return (self._last or self.variant(None)).source
+
+    def __call__(self, *args):
+        if len(args) != self._nparams() + 1:
+            raise UnsupportedArgumentError(
+                f"jvp({self.fn.__qualname__}) takes the function's {self._nparams()} arguments, then the tangents; "
+                f"got {len(args)} arguments", None, "Pass every argument positionally, then the tangents.")
+        *args, tangents = args
+        tangents = tuple(tangents) if self.request.tuple_wrt else (tangents,)
+        if len(tangents) != len(self.request.wrt):
+            raise UnsupportedArgumentError(f"{len(self.request.wrt)} tangents are needed, one per `wrt` argument; "
+                                           f"got {len(tangents)}", None, "Pass a tuple of tangents.")
+        for i, t in zip(self.request.wrt, tangents):
+            _check_differentiable(args[i], i, self.fn)
+            _check_seed(t, args[i])
+        signature = abstract.signature(args)
+        compiled = self.variant(signature)
+        try:
+            return compiled.function(*args, *tangents)
+        except (OverflowError, ZeroDivisionError, ValueError, TypeError):
+            if not compiled.python_numbers:
+                raise
+            numpy_numbers = [np.float64(a) if type(a) is float else a for a in args]  # see Gradient.with_numpy_numbers
+            value, tangent = self.variant(None).function(*numpy_numbers, *tangents)
+            return value, tangent
+
+    def _nparams(self) -> int:
+        return len(self._signature.parameters)
+
+    def __repr__(self) -> str:
+        return f"<adcompiler jvp of {self.fn.__qualname__}>"
+
+
+def jvp(fn=None, wrt=0, *, dump=None):
+    """`jvp(f)(*args, tangents)` returns `(value, tangent)`: the Jacobian times the tangents,
+    by forward mode (no tape)."""
+    if fn is None:
+        return lambda f: ForwardDerivative(f, wrt, dump)
+    return ForwardDerivative(fn, wrt, dump)
 
 
 # ---------------------------------------------------------------- helpers

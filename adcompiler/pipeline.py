@@ -22,7 +22,7 @@ from .aliasing import check_updates, owned_values
 from .batching import batch_accumulations
 from .compile import load
 from .emit import emit
-from .forward import forward_gradient
+from .forward import forward, forward_gradient
 from .hoisting import hoist_indexed_products
 from .errors import NonScalarOutputError, WrtError
 from .fence import fence
@@ -132,8 +132,11 @@ def _compile_gradient(fn, request: Request, layout: str, dump=None, signature=No
         _check_scalar_output(front, types)
     with_value = want_value or layout == "closure" or not scalar
     finished = layout == "flat" and signature is not None  # gradients converted in the generated code
-    name = front.primal.name + ("_vjp" if layout == "closure" else "_grad")
-    if _forward_mode_fits(request, layout, signature):  # one float in: a forward sweep, no tape
+    name = front.primal.name + {"closure": "_vjp", "jvp": "_jvp"}.get(layout, "_grad")
+    if layout == "jvp":  # forward mode: the value and its directional derivative, in one sweep
+        adjoint = verify(forward(front.primal, request.wrt, name, types))
+        with_value = finished = True
+    elif _forward_mode_fits(request, layout, signature):  # one float in: a forward sweep, no tape
         adjoint = verify(forward_gradient(front.primal, request.wrt[0], name, types, with_value, request.tuple_wrt))
         finished = True
     else:

@@ -245,6 +245,13 @@ def extremum_adjoint(g, items, ans):
     return [unbroadcast(share * h, x) for h, x in zip(hits, items)]
 
 
+def extremum_tangent(t, items, ans):
+    """The tangent of `max(items)` or `min(items)` (Python's), from the items' tangents `t`:
+    shared among the items equal to the result, as `extremum_adjoint` shares the cotangent."""
+    hits = [float(np.all(x == ans)) for x in items]
+    return sum(ti * (h / sum(hits)) for ti, h in zip(t, hits))
+
+
 def extremum_adjoint_back(c, g, items, ans):
     """The adjoint of `extremum_adjoint(g, items, ans)` (linear in `g`) for the cotangent
     `c` of its result: each item's part, weighted by its share, spread back to `g`'s shape."""

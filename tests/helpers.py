@@ -75,6 +75,33 @@ def check_hessian_vector_product(fn, args, wrt, eps=1e-6):
     np.testing.assert_allclose(pullback(v), expected, rtol=1e-5, atol=1e-7)
 
 
+def forward_rows(cases, refused=frozenset()):
+    """The rows of a corpus whose forward derivative can be checked: one float (or float64
+    array) differentiated (the first of several), an output of numbers or arrays.
+    `refused`: ids whose forward derivative adcompiler refuses (`ADError`)."""
+    for c in cases:
+        wrt = c.wrt[0] if isinstance(c.wrt, tuple) else c.wrt
+        if c.xfail is None and isinstance(wrt, int) and (
+                type(c.args[wrt]) is float or isinstance(c.args[wrt], np.ndarray) and c.args[wrt].dtype == float):
+            marks = [pytest.mark.xfail(strict=True, raises=adcompiler.ADError, reason="no forward-mode rule")] \
+                if c.id in refused else []
+            yield pytest.param(c.fn, c.args, wrt, id=c.id, marks=marks)
+
+
+def check_jvp(fn, args, wrt, eps=1e-6):
+    """`jvp` against central differences of `fn` along the same tangent; its value is `fn`'s."""
+    x = args[wrt]
+    v = np.random.default_rng(5).standard_normal(np.shape(x)) if isinstance(x, np.ndarray) else 0.7
+
+    def at(point):
+        return fn(*args[:wrt], point, *args[wrt + 1:])
+
+    value, tangent = adcompiler.jvp(fn, wrt=wrt)(*args, v)
+    np.testing.assert_allclose(value, fn(*args), rtol=1e-13, atol=0)
+    expected = (np.asarray(at(x + eps * v)) - np.asarray(at(x - eps * v))) / (2 * eps)
+    np.testing.assert_allclose(tangent, expected, rtol=1e-5, atol=1e-7)
+
+
 def make_input(shape, rng, domain: str = "real"):
     """A float for `shape == "float"`, else an array; `domain` keeps log/sqrt defined."""
     if shape == "float":

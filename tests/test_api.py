@@ -548,3 +548,39 @@ def test_hessian_vector_product_of_a_loop_accumulating_from_a_float():
     np.testing.assert_allclose(gradient, ad.grad(f)(x))
     expected = (ad.grad(f)(x + eps * v) - ad.grad(f)(x - eps * v)) / (2 * eps)
     np.testing.assert_allclose(pullback(v), expected, rtol=1e-6, atol=1e-9)
+
+
+# ---------------------------------------------------------------- forward mode
+
+
+def test_jvp_returns_the_value_and_the_derivative_along_the_tangent():
+    f = function_from_source("""
+    def f(x, W):
+        h = x
+        for i in range(3):
+            h = np.tanh(W @ h)
+        return h
+    """)
+    W, x, v, eps = np.arange(4.0).reshape(2, 2) / 5, np.array([0.3, -0.2]), np.array([1.0, 0.5]), 1e-6
+    derivative = ad.jvp(f)
+    value, tangent = derivative(x, W, v)
+    np.testing.assert_array_equal(value, f(x, W))
+    np.testing.assert_allclose(tangent, (f(x + eps * v, W) - f(x - eps * v, W)) / (2 * eps), rtol=1e-7)
+    assert "_tape" not in derivative.source and "h_dot = " in derivative.source  # one sweep, no tape
+
+
+def test_jvp_with_respect_to_several_arguments_takes_a_tuple_of_tangents():
+    f = function_from_source("def f(a, b):\n    return np.sin(a) * b + a ** 2\n")
+    value, tangent = ad.jvp(f, wrt=(0, 1))(0.5, 2.0, (1.0, 0.5))
+    assert value == f(0.5, 2.0)
+    assert type(tangent) is float and tangent == pytest.approx(np.cos(0.5) * 2.0 + 1.0 + np.sin(0.5) * 0.5)
+
+
+def test_jvp_refuses_tangents_of_the_wrong_shape_or_number():
+    f = function_from_source("def f(x):\n    return np.sin(x)\n")
+    with pytest.raises(ad.UnsupportedArgumentError, match="shape"):
+        ad.jvp(f)(np.ones(3), np.ones(2))
+    with pytest.raises(ad.UnsupportedArgumentError, match="tangents"):
+        ad.jvp(f, wrt=(0,))(np.ones(3), (np.ones(3), np.ones(3)))
+    with pytest.raises(ad.ADError, match="jvp"):
+        ad.jvp(ad.grad(f))

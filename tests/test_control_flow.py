@@ -14,7 +14,7 @@ import pytest
 import adcompiler as ad
 
 from . import corpus_control_flow as cf
-from .helpers import Case, check_hessian_vector_product, function_from_source, second_order_rows
+from .helpers import Case, check_hessian_vector_product, check_jvp, forward_rows, function_from_source, second_order_rows
 
 
 def arr(*values):
@@ -326,6 +326,11 @@ def test_compiled_value_is_the_functions_value(fn, args, wrt):
 @pytest.mark.parametrize("fn, args, wrt", second_order_rows(CASES))
 def test_hessian_vector_product_matches_finite_differences_of_the_gradient(fn, args, wrt):
     check_hessian_vector_product(fn, args, wrt)
+
+
+@pytest.mark.parametrize("fn, args, wrt", forward_rows(CASES))
+def test_jvp_matches_finite_differences(fn, args, wrt):
+    check_jvp(fn, args, wrt)
 
 
 def test_every_program_of_the_corpus_has_a_case():

@@ -311,6 +311,7 @@ defvjp(runtime.with_added, lambda c, ans, items, key, g: c, _passes_nothing, lam
 defjvp(runtime.with_added, lambda t, ans, items, key, g: t, lambda t, ans, items, key, g: zeros_like_input(ans),
        lambda t, ans, items, key, g: with_added(zeros_like_input(ans), key, t))
 extremum_adjoint_back = recordable(runtime.extremum_adjoint_back)
+extremum_tangent = recordable(runtime.extremum_tangent)
 defvjp(runtime.extremum_adjoint, lambda c, ans, g, items, extremum: extremum_adjoint_back(c, g, items, extremum),
        _passes_nothing, _passes_nothing)
 defjvp(runtime.extremum_adjoint, lambda t, ans, g, items, extremum: extremum_adjoint(t, items, extremum),
@@ -394,7 +395,7 @@ def _extremum_second(larger):
 def _extremum_jvp_first(larger):
     def rule(t, ans, a, b=None):
         if b is None:
-            return builtins.sum(ti * float(np.all(x == ans)) for ti, x in zip(t, a))
+            return extremum_tangent(t, a, ans)
         return t * (_larger(a, b) if larger else _smaller(a, b))
     return rule
 
