@@ -14,6 +14,7 @@ from .adjoints import adjoint
 from .api import grad, jvp, value_and_grad, vjp
 from .checks import check_grads
 from .derived import hessian, hvp, jacobian
+from .export import export
 from .errors import (
     ADError,
     InternalError,
@@ -31,6 +32,6 @@ __version__ = "0.1.0"
 __all__ = [
     "ADError", "InternalError", "MissingRuleError", "NonScalarOutputError", "RuleError",
     "UnsupportedArgumentError", "UnsupportedSyntaxError", "WrtError",
-    "adjoint", "check_grads", "grad", "hessian", "hvp", "jacobian", "jvp", "no_grad", "stop_gradient", "value_and_grad",
+    "adjoint", "check_grads", "export", "grad", "hessian", "hvp", "jacobian", "jvp", "no_grad", "stop_gradient", "value_and_grad",
     "vjp",
 ]
