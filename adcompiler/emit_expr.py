@@ -34,6 +34,14 @@ COMPARE = {
 _MODULE_NAMES = {"numpy": "np", "math": "math"}
 # reductions written as methods of arrays known to be arrays: the method skips NumPy's Python-level wrapper
 _REDUCTION_METHODS = {np.sum: "sum", np.mean: "mean", np.max: "max", np.min: "min", np.prod: "prod"}
+# Reductions' options at their defaults, which generated code leaves out
+_DEFAULT_OPTIONS = {("axis", None), ("keepdims", False)}
+_REDUCTIONS = {np.sum, np.mean, np.max, np.min, np.prod, np.std, np.var, np.amax, np.amin, np.nansum, np.nanmean}
+
+
+def _default_option(fn, key, value) -> bool:
+    return isinstance(value, Const) and value.name is None and type(value.value) in (bool, type(None)) \
+        and (key, value.value) in _DEFAULT_OPTIONS and fn in _REDUCTIONS
 # runtime methods the IR calls as functions of their object
 _METHODS = {runtime.RowTerms.product: "product", runtime.RowTerms.column_sum: "column_sum"}
 
@@ -113,6 +121,7 @@ class Expressions:
 
     def call(self, op: Call, in_index: bool = False) -> ast.expr:
         fn, args = op.fn, op.args
+        options = [(k, v) for k, v in op.kwargs if not _default_option(fn, k, v)]  # `axis=None` goes unsaid
         if fn in BINARY:
             return ast.BinOp(self.operand(args[0]), BINARY[fn](), self.operand(args[1]))
         if fn in UNARY:
@@ -131,30 +140,30 @@ class Expressions:
             return ast.Slice(*(None if _is_none(a) else self.operand(a) for a in args))
         if fn is runtime.rename:
             return self.operand(args[0])
-        if fn is np.transpose and len(args) == 1 and not op.kwargs and _surely_an_array(self.types.get(args[0])):
+        if fn is np.transpose and len(args) == 1 and not options and _surely_an_array(self.types.get(args[0])):
             return ast.Attribute(self.operand(args[0]), "T")
         if fn in (np.size, np.shape) and len(args) == 1 and _surely_an_array(self.types.get(args[0])):
             return ast.Attribute(self.operand(args[0]), fn.__name__)  # x.size: an attribute, not a call
-        if fn is np.mean and len(args) == 1 and not op.kwargs and not self.plain \
+        if fn is np.mean and len(args) == 1 and not options and not self.plain \
                 and _summed_exactly(self.types.get(args[0])):
             return ast.Call(self.callee(runtime.mean), [self.operand(args[0])], [])
         if fn in _REDUCTION_METHODS and len(args) == 1 and _surely_an_array(self.types.get(args[0])):
-            keywords = [ast.keyword(k, self.operand(v)) for k, v in op.kwargs]  # x.sum(axis=0): no Python wrapper
+            keywords = [ast.keyword(k, self.operand(v)) for k, v in options]  # x.sum(axis=0): no Python wrapper
             return ast.Call(ast.Attribute(self.operand(args[0]), _REDUCTION_METHODS[fn]), [], keywords)
         if fn in _METHODS:
-            keywords = [ast.keyword(k, self.operand(v)) for k, v in op.kwargs]
+            keywords = [ast.keyword(k, self.operand(v)) for k, v in options]
             return ast.Call(ast.Attribute(self.operand(args[0]), _METHODS[fn]), [self.operand(a) for a in args[1:]],
                             keywords)
-        if fn is np.logaddexp and len(args) == 2 and not op.kwargs and not self.plain and any(map(_is_zero, args)):
+        if fn is np.logaddexp and len(args) == 2 and not options and not self.plain and any(map(_is_zero, args)):
             other = args[1] if _is_zero(args[0]) else args[0]
             av = self.types.get(other)
             if isinstance(av, Array) and av.dtype is not None and av.dtype.kind == "f":  # softplus: faster
                 return ast.Call(self.callee(runtime.softplus), [self.operand(other)], [])
         # (of constants alone, NumPy's: its inf and nan where `math` raises)
-        if fn in MATH_EQUIVALENTS and self.math_functions and not op.kwargs and all(map(self._is_number, args)) \
+        if fn in MATH_EQUIVALENTS and self.math_functions and not options and all(map(self._is_number, args)) \
                 and not all(isinstance(a, Const) for a in args):
             return ast.Call(self.callee(MATH_EQUIVALENTS[fn]), [self.operand(a) for a in args], [])
-        keywords = [ast.keyword(k, self.operand(v)) for k, v in op.kwargs]
+        keywords = [ast.keyword(k, self.operand(v)) for k, v in options]
         return ast.Call(self.callee(fn, op.fn_name), [self.operand(a) for a in args], keywords)
 
     def _is_number(self, operand) -> bool:

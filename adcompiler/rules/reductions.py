@@ -195,7 +195,9 @@ def _count(x, ans):
 
 
 def _reduce(t, axis, keepdims):
-    return np.sum(t, axis=axis, keepdims=keepdims)
+    """`np.sum(t, axis=axis, keepdims=keepdims)`, written without the defaults."""
+    options = {k: v for k, v in (("axis", axis), ("keepdims", keepdims)) if v is not None and v is not False}
+    return np.sum(t, **options)
 
 
 # ---------------------------------------------------------------- products
