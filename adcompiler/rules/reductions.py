@@ -195,9 +195,7 @@ def _count(x, ans):
 
 
 def _reduce(t, axis, keepdims):
-    """`np.sum(t, axis=axis, keepdims=keepdims)`, written without the defaults."""
-    options = {k: v for k, v in (("axis", axis), ("keepdims", keepdims)) if v is not None and v is not False}
-    return np.sum(t, **options)
+    return np.sum(t, axis=axis, keepdims=keepdims)
 
 
 # ---------------------------------------------------------------- products
