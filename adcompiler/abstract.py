@@ -355,9 +355,9 @@ def _reduction(avs, operands, kwargs):
     if axis is _UNKNOWN or keepdims is _UNKNOWN:
         return None
     if isinstance(x, Scalar):
-        return Array((), np.dtype(float)) if x.kind == "float" else None
-    if not isinstance(x, Array) or x.dims is None:
-        return None
+        return Array((), np.dtype(float)) if x.kind == "float" else Array((), None)
+    if not isinstance(x, Array) or x.dims is None:  # all of it reduced: a number, of whatever dtype
+        return Array((), x.dtype if isinstance(x, Array) else None) if axis is None and not keepdims else None
     axes = _axes(axis, len(x.dims))
     dims = tuple(ONE if i in axes else d for i, d in enumerate(x.dims)) if keepdims else \
         tuple(d for i, d in enumerate(x.dims) if i not in axes)
@@ -463,6 +463,19 @@ def _getitem(avs, operands, kwargs):
         else:
             return None  # ellipsis, arrays, masks: left to run time
     return Array(tuple(dims) + x.dims[axis:], x.dtype)
+
+
+def _astype(avs, operands, kwargs):
+    """`x.astype(dtype)`: `x`'s shape (a number becomes a 0-d array), the dtype given."""
+    x = avs[0] if avs else None
+    dims = x.dims if isinstance(x, Array) else () if isinstance(x, Scalar) else None
+    dtype = _const(kwargs.get("dtype", operands[1] if len(operands) > 1 else None), None)
+    if dims is None or dtype is None or dtype is _UNKNOWN:
+        return Array(dims, None) if dims is not None else None
+    try:
+        return Array(dims, np.dtype(dtype))
+    except TypeError:
+        return Array(dims, None)
 
 
 def _where(avs, operands, kwargs):
@@ -632,7 +645,7 @@ _SPECIAL = {
     builtins.float: _float, runtime.make_tuple: _tuple, runtime.make_list: _list, runtime.make_dict: _dict,
     builtins.range: _range, builtins.slice: _slice, runtime.setitem: _update, runtime.add_at: _update,
     runtime.zeros_like_input: _zeros_like_input, builtins.max: _extremum, builtins.min: _extremum,
-    np.where: _where,
+    np.where: _where, runtime.astype: _astype,
 }
 
 

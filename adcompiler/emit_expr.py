@@ -150,6 +150,10 @@ class Expressions:
         if fn in _REDUCTION_METHODS and len(args) == 1 and _surely_an_array(self.types.get(args[0])):
             keywords = [ast.keyword(k, self.operand(v)) for k, v in options]  # x.sum(axis=0): no Python wrapper
             return ast.Call(ast.Attribute(self.operand(args[0]), _REDUCTION_METHODS[fn]), [], keywords)
+        if fn is runtime.astype and _surely_an_array(self.types.get(args[0])):  # x.astype(dtype), as written
+            keywords = [ast.keyword(k, self.operand(v)) for k, v in options]
+            return ast.Call(ast.Attribute(self.operand(args[0]), "astype"), [self.operand(a) for a in args[1:]],
+                            keywords)
         if fn in _METHODS:
             keywords = [ast.keyword(k, self.operand(v)) for k, v in options]
             return ast.Call(ast.Attribute(self.operand(args[0]), _METHODS[fn]), [self.operand(a) for a in args[1:]],
