@@ -166,7 +166,7 @@ class _Emitter:
     def _name(self, value: Value, scope: _Scope, at: int, strict: bool, preferred: str | None = None,
               exclude=()) -> str:
         """Choose the name of `value`, defined at op `at` of the scope's region."""
-        if preferred is not None and scope.available(preferred, at, strict):
+        if preferred is not None and preferred not in exclude and scope.available(preferred, at, strict):
             name = preferred
         else:
             name = next((n for n in self.by_hint.get(value.hint, ())
@@ -301,7 +301,9 @@ class _Emitter:
         indent = "    " * depth
         cond = self.exprs.text(op.cond)
         before = dict(scope.holder)
-        names = [self._name(r, scope, i, strict=False, preferred=scope.preferred.get(r)) for r in op.results]
+        names = []
+        for r in op.results:  # one name each: every branch assigns them all (an unread result too)
+            names.append(self._name(r, scope, i, strict=False, preferred=scope.preferred.get(r), exclude=names))
         if stop is not None and any(names[k] != scope.preferred.get(r, names[k]) for k, r in enumerate(op.results)):
             stop = None  # a carried value would miss its loop name on the path that breaks
         self.stopped_inline = stop is not None
@@ -406,7 +408,10 @@ class _Emitter:
             self.line(f"{indent}    {', '.join(n for n, _ in moves)} = {', '.join(v for _, v in moves)}")
         if op.stop and stop_at is None:
             flag = body.yields[ncarried]
-            if not (isinstance(flag, Const) and flag.value is False):
+            if isinstance(flag, Const):
+                if flag.value is True:  # every iteration leaves: the first is the last
+                    self.line(f"{indent}    break")
+            else:
                 self.line(f"{indent}    if {self.exprs.text(flag)}:")
                 self.line(f"{indent}        break")
         if len(self.lines) == start:
@@ -417,7 +422,7 @@ class _Emitter:
         and each carried value already has its loop name there."""
         flag = body.yields[ncarried]
         if isinstance(flag, Const):
-            return True
+            return flag.value is False  # never leaves early: no `break` to write (an always-True flag's is written last)
         last = body.ops[-1] if body.ops else None
         return isinstance(last, If) and flag in last.results and all(
             y in last.results for y in body.yields[:ncarried] if isinstance(y, Value) and _defined_here(body, y))

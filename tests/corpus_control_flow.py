@@ -1363,3 +1363,43 @@ def filtered_comprehension_read_three_times(x):
     """A comprehension with a condition (an `if` in its loop), read by max, min and sum."""
     vals = [x[i] * (i + 1) for i in range(x.size) if x[i] > 0]
     return max(vals) + min(vals) + sum(vals)
+
+
+def if_results_unread_after_it(x):
+    """Two results of one `if`, one of them (`t`) read by the backward pass and the other
+    not read after the `if`: each keeps a name of its own."""
+    t = 0.5
+    if x[0] > 0:
+        if x[0] > 5:
+            t = 2.0
+        y = x * t
+        t = 3.0
+    else:
+        y = x
+    return np.sum(y * x)
+
+
+def loop_body_always_breaks(x):
+    """A `for` whose body ends in `break`: one iteration, then out."""
+    s = x[0]
+    for i in range(3):
+        s = s * 2 + x[1]
+        break
+    return s
+
+
+def while_true_left_by_break(x):
+    """`while True` left by an unconditional `break`."""
+    s = x[0]
+    while True:
+        s = s * 2 + x[1] * s
+        break
+    return s * s
+
+
+def loop_body_always_returns(a):
+    """A loop whose body ends in `return`."""
+    for i in range(3):
+        a = a * 2.0 + 1.0
+        return a * a
+    return a

@@ -70,6 +70,13 @@ CASES = [
     case(cf.mlp_layers_from_dict, {"W": [A23.T.copy(), A23.copy()], "b": [np.array([0.1, -0.2, 0.3]),
                                                                       np.array([0.2, 0.1])]},
          np.array([0.5, -0.4]), wrt=(0, 1)),
+    case(cf.if_results_unread_after_it, np.array([1.0, 2.0]), id="then"),
+    case(cf.if_results_unread_after_it, np.array([-1.0, 2.0]), id="else"),
+    case(cf.if_results_unread_after_it, np.array([6.0, 2.0]), id="inner-then"),
+    case(cf.loop_body_always_breaks, np.array([-0.76, 0.3])),
+    case(cf.while_true_left_by_break, np.array([-0.76, 0.3])),
+    case(cf.loop_body_always_returns, 0.7),
+    case(cf.loop_body_always_returns, np.array([0.7, -0.2]), id="array"),
     # ------------------------------------------------ if / elif / else
     case(cf.if_scalar_sign, 1.3, id="then"),
     case(cf.if_scalar_sign, -0.7, id="else"),
