@@ -61,13 +61,15 @@ FRESH = {
 
 
 # Functions that return new arrays (or numbers), never memory shared with an argument.
+# (`np.diff` and `np.linalg.matrix_power` are, but for the `n` at which they return `z`.)
+_SELF_AT = {np.diff: 0, np.linalg.matrix_power: 1}
 FRESH |= {
     np.where, np.clip, np.concatenate, np.stack, np.hstack, np.vstack, np.dstack, np.column_stack, np.tile,
-    np.repeat, np.sort, np.argsort, np.argmax, np.argmin, np.diff, np.cross, np.kron, np.tensordot, np.inner,
+    np.repeat, np.sort, np.argsort, np.argmax, np.argmin, np.cross, np.kron, np.tensordot, np.inner,
     np.vdot, np.matmul, np.trace, np.average, np.ptp, np.nansum, np.nanmean, np.pad, np.take, np.take_along_axis,
     np.linalg.inv, np.linalg.pinv, np.linalg.solve, np.linalg.det, np.linalg.norm, np.linalg.cholesky,
     np.linalg.slogdet, np.linalg.qr, np.linalg.eigh, np.linalg.eigvalsh, np.linalg.svd, np.linalg.lstsq,
-    np.linalg.matrix_power, runtime.unstack if hasattr(runtime, "unstack") else np.copy,
+    runtime.unstack if hasattr(runtime, "unstack") else np.copy,
 }
 CONTAINERS = {runtime.make_tuple, runtime.make_list, runtime.make_dict}
 # Functions whose results are not arrays: reading them never reads an array's memory.
@@ -77,6 +79,11 @@ NOT_ARRAYS = {np.shape, np.ndim, np.size, len, int, float, bool, range, runtime.
 def is_fresh_call(op) -> bool:
     """Whether a call certainly returns a new array (or a scalar), never one of its inputs."""
     try:
+        if op.fn is np.array:  # `np.array(z, copy=False)` (or `copy=None`) may be `z` itself
+            return all(k != "copy" or isinstance(v, Const) and v.value is True for k, v in op.kwargs)
+        if op.fn in _SELF_AT:  # `np.diff(z, 0)` and `matrix_power(z, 1)` are `z`
+            n = op.args[1] if len(op.args) > 1 else dict(op.kwargs).get("n", Const(1))
+            return isinstance(n, Const) and type(n.value) is int and n.value != _SELF_AT[op.fn]
         return op.fn in FRESH or isinstance(op.fn, np.ufunc) and not op.kwargs or _new_total(op)
     except TypeError:
         return False

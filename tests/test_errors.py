@@ -174,6 +174,16 @@ def test_update_of_an_alias_is_refused():
         ad.grad(fn)
 
 
+@pytest.mark.parametrize("call", ["np.array(z, copy=False)", "np.array(z, copy=None)", "np.diff(z, 0)",
+                                  "np.linalg.matrix_power(z, 1)"])
+def test_update_of_a_result_that_may_be_its_argument_is_refused(call):
+    """These return `z` itself: an update through them changes `z`."""
+    fn = function_from_source(f"def f(x):\n    z = x.reshape(2, 2) * 2\n    y = {call}\n    y[0, 0] = 5.0\n"
+                              "    return np.sum(z * x.reshape(2, 2))\n")
+    with pytest.raises(ad.UnsupportedSyntaxError, match="shares its memory"):
+        ad.grad(fn)(np.arange(1.0, 5.0))
+
+
 @pytest.mark.parametrize("body", [
     "a = [x[0]]\n    b = a\n    b.append(x[1])\n    return sum(v for v in a)",
     "groups = [[], []]\n    g = groups[0]\n    g.append(x[0])\n    return sum(groups[0]) + x[1]",
