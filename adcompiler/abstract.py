@@ -173,6 +173,20 @@ def check_not_updating_container(op: Call, env: dict, containers=frozenset()) ->
             "values in arrays and update those.")
 
 
+def check_dict_reads(fn: Function, env: dict) -> None:
+    """Refuse a dict read at an int known only at run time: how `for k in d` is lowered
+    (by position, `d[i]` for i in `range(len(d))`), where Python gives the keys."""
+    from .ir import walk_ops
+
+    for op in walk_ops(fn.body):
+        key = value_of(env, op.args[1]) if isinstance(op, Call) and len(op.args) > 1 else None
+        if isinstance(op, Call) and op.fn is operator.getitem and isinstance(value_of(env, op.args[0]), Mapping) \
+                and isinstance(key, Scalar) and key.kind == "int" and not isinstance(op.args[1], Const):
+            raise UnsupportedSyntaxError(
+                "a dict read by position, `d[i]` for i in a range (as `for k in d` is read), is not supported",
+                op.loc, "Loop over the keys written out, `for k in (\"a\", \"b\"):`, and read `d[k]`.")
+
+
 def _region(region: Region, env: dict) -> None:
     for op in region.ops:
         if isinstance(op, Call):

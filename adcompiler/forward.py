@@ -17,12 +17,14 @@ from __future__ import annotations
 import dataclasses
 import operator
 
+import numpy as np
+
 from . import abstract, runtime
+from .containers import tuple_valued
 from .errors import MissingRuleError
 from .ir import Call, Const, For, Function, If, Region, Value, free_values
 from .naming import describe
-from .containers import tuple_valued
-from .reverse import is_square
+from .reverse import is_square, rule_params
 from .rules import is_nondiff, rule_for
 from .tracing import Recorder, Symbol, as_operand, recordable
 
@@ -82,9 +84,10 @@ class _Forward:
         t = self.tangents.get(value)
         if t is not None:
             return t
-        if not isinstance(value, Value):
-            return Const(0.0)
-        zeros = Value(f"{value.hint}_dot", loc)
+        if not isinstance(value, Value) and not (isinstance(value, Const) and value.name is not None
+                                                 and isinstance(value.value, (np.ndarray, list, tuple, dict))):
+            return Const(0.0)  # a number's: broadcasting spreads it
+        zeros = Value(f"{value.hint if isinstance(value, Value) else 'constant'}_dot", loc)  # a global array's: its shape
         ops.append(Call((zeros,), runtime.zeros_like_input, (value,), (), loc))
         return zeros
 
@@ -92,7 +95,13 @@ class _Forward:
 
     def call(self, op: Call, out: list) -> None:
         active = [i for i, a in enumerate(op.args) if self.tangents.get(a) is not None]
-        if not active or is_nondiff(op.fn):
+        if is_nondiff(op.fn):
+            return
+        for key, value in op.kwargs:
+            if self.tangents.get(value) is not None:
+                raise MissingRuleError(f"`{op.fn_name or describe(op.fn)}` has no derivative with respect to its "
+                                       f"argument `{key}=`", op.loc, "Pass a constant there.")
+        if not active:
             return
         result = op.results[0]
         name = f"{result.hint}_dot"
@@ -116,7 +125,8 @@ class _Forward:
             raise MissingRuleError(f"`{op.fn_name or describe(op.fn)}` has no forward-mode (JVP) rule for the "
                                    "argument a differentiated value flows into", op.loc,
                                    "Register one with `@adcompiler.adjoint(fn, jvp=...)`.")
-        params = {k: v.value for k, v in op.kwargs}
+        params = rule_params(op, rule)
+        add = runtime.add_structures if rule.outputs is not None else operator.add  # a tuple of outputs: item by item
         total, recorded = None, len(out)
         negated = self._negated_square(op)
         if negated is not None:  # `-x * x`: one term, `-2 x x_dot`, which does not read `-x`
@@ -136,8 +146,7 @@ class _Forward:
                     contribution = _spread_tangent(contribution, self.symbol(result))
                 contribution = as_operand(contribution)
             out += recorder.ops
-            total = contribution if total is None else self._record(out, operator.add, [total, contribution],
-                                                                     name, op.loc)
+            total = contribution if total is None else self._record(out, add, [total, contribution], name, op.loc)
         if isinstance(total, Value) and len(out) > recorded and out[-1].results[0] is total:
             out[-1] = dataclasses.replace(out[-1], results=(Value(name, op.loc),))
             total = out[-1].results[0]

@@ -383,7 +383,7 @@ class _Lowering(ExpressionLowering, CallInlining):
         if fn is enumerate and 1 <= len(node.args) + len(node.keywords) <= 2 and len(node.args) >= 1 \
                 and len(starts) + 1 == len(node.args) + len(node.keywords) and tuple_target \
                 and len(stmt.target.elts) == 2 and isinstance(stmt.target.elts[0], gast.Name):
-            sequence = self.operand(node.args[0])
+            sequence = self._sequence(node.args[0])
             if not starts:
                 index = Value(stmt.target.elts[0].id, loc)
                 return self._range_of([sequence], stmt), [index], [(stmt.target.elts[0], index),
@@ -392,7 +392,7 @@ class _Lowering(ExpressionLowering, CallInlining):
             return self._range_of([sequence], stmt), [index], [(stmt.target.elts[0], _Counted(self.operand(starts[0]))),
                                                                (stmt.target.elts[1], sequence)]
         if fn is zip and node.args and not node.keywords and tuple_target and len(stmt.target.elts) == len(node.args):
-            sequences = [self.operand(a) for a in node.args]
+            sequences = [self._sequence(a) for a in node.args]
             return self._range_of(sequences, stmt), [Value("i", loc)], list(zip(stmt.target.elts, sequences))
         if fn is reversed and len(node.args) == 1 and isinstance(node.args[0], gast.Call) \
                 and getattr(self.expr(node.args[0].func), "obj", None) is range:
@@ -403,13 +403,26 @@ class _Lowering(ExpressionLowering, CallInlining):
             iterable = self.call(range, [last, Const(-1), Const(-1)], node)
             return iterable, [Value("i", loc)], [(stmt.target, sequence)]
         if fn is not range:
-            sequence = self.operand(node)
+            sequence = self._sequence(node)
+            if isinstance(self.displays.get(sequence), dict):  # `for k in {"a": ..., "b": ...}`: the keys
+                sequence = Const(tuple(self.displays[sequence]))
             if isinstance(sequence, Value):
                 return self._range_of([sequence], stmt), [Value("i", loc)], [(stmt.target, sequence)]
             iterable = sequence
         else:
             iterable = self.operand(node)
         return iterable, [Value(t, loc) for t in _target_names(stmt.target, self)], []
+
+    def _sequence(self, node):
+        """What a loop iterates, as something it can index: an iterator (`reversed(range(n))`
+        in a `zip`, `filter(...)`, `iter(...)`, `map(...)`) made a list first."""
+        maker = getattr(self.expr(node.func), "obj", None) if isinstance(node, gast.Call) else None
+        if maker in (filter, map) and node.args and isinstance(getattr(self.expr(node.args[0]), "obj", None),
+                                                               LocalFunction):
+            raise self.error(UnsupportedSyntaxError, node, f"`{maker.__name__}` with a function defined in the "
+                             "differentiated code is not supported", "Write a comprehension, or a loop.")
+        value = self.operand(node)
+        return self.call(list, [value], node) if maker in (reversed, filter, map, iter) else value
 
     def _range_of(self, sequences, stmt):
         lengths = [self.call(len, [s], stmt.iter) for s in sequences]

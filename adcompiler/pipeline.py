@@ -127,6 +127,7 @@ def _compile_gradient(fn, request: Request, layout: str, dump=None, signature=No
     front = cached_front_end(fn, request, dump)
     types = {} if signature is None else abstract.infer(front.primal, map(abstract.from_signature, signature))
     check_updates(front.primal, types)  # `x op= v`, now that it is known which `x` are numbers
+    abstract.check_dict_reads(front.primal, types)
     scalar = _scalar_output(front.primal, types)
     if layout == "flat":
         _check_scalar_output(front, types)

@@ -211,6 +211,23 @@ class _Context:
         return operand.value
 
 
+def rule_params(op: Call, rule) -> dict:
+    """The keyword arguments of `op` as its rule takes them: ones it names, constants
+    written in the source."""
+    params = {}
+    for key, value in op.kwargs:
+        if key not in rule.params:
+            raise UnsupportedArgumentError(
+                f"the derivative of `{describe(op.fn)}` does not handle the keyword argument `{key}=`",
+                op.loc, "Remove the argument, or compute the result another way.")
+        if not isinstance(value, Const) or value.name is not None and isinstance(value.value, np.ndarray):
+            raise UnsupportedArgumentError(
+                f"`{key}=` of `{describe(op.fn)}` must be a constant written in the source",
+                op.loc, f"Write the value of `{key}` literally, e.g. `{key}=0`.")
+        params[key] = value.value
+    return params
+
+
 class _Sweep:
     """The backward sweep over one region: adjoints so far, and the ops recorded."""
 
@@ -365,18 +382,7 @@ class _Sweep:
         return rule
 
     def _params(self, op, rule) -> dict:
-        params = {}
-        for key, value in op.kwargs:
-            if key not in rule.params:
-                raise UnsupportedArgumentError(
-                    f"the derivative of `{describe(op.fn)}` does not handle the keyword argument `{key}=`",
-                    op.loc, "Remove the argument, or compute the result another way.")
-            if not isinstance(value, Const) or value.name is not None and isinstance(value.value, np.ndarray):
-                raise UnsupportedArgumentError(
-                    f"`{key}=` of `{describe(op.fn)}` must be a constant written in the source",
-                    op.loc, f"Write the value of `{key}` literally, e.g. `{key}=0`.")
-            params[key] = value.value
-        return params
+        return rule_params(op, rule)
 
     # ------------------------------------------------------------ accumulation
 

@@ -1403,3 +1403,27 @@ def loop_body_always_returns(a):
         a = a * 2.0 + 1.0
         return a * a
     return a
+
+
+def for_over_dict_display_keys(x):
+    """`for k in d` over a dict written in the function: its keys, as Python gives them."""
+    d = {0: 5.0, 1: 7.0}
+    weights = {"a": x, "b": x * 2.0}
+    s = 0.0
+    for k in d:
+        s = s + x * k
+    for k in weights:
+        s = s + weights[k] * 3.0
+    return s
+
+
+def zip_and_enumerate_over_iterators(x):
+    """`zip` and `enumerate` of `reversed(range(n))`, and `iter(...)`: made lists to be indexed."""
+    s = 0.0
+    for a, i in zip(x, reversed(range(3))):
+        s = s + a * i
+    for k, i in enumerate(reversed(range(3))):
+        s = s + x[i] * k * x[k]
+    for i in iter(range(2)):
+        s = s + x[i] ** 2
+    return s

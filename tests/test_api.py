@@ -584,3 +584,41 @@ def test_jvp_refuses_tangents_of_the_wrong_shape_or_number():
         ad.jvp(f, wrt=(0,))(np.ones(3), (np.ones(3), np.ones(3)))
     with pytest.raises(ad.ADError, match="jvp"):
         ad.jvp(ad.grad(f))
+
+
+def test_jvp_of_a_function_of_several_outputs_adds_their_tangents_item_by_item():
+    """Both arguments of `np.meshgrid` carry tangents: each output's are added (the two
+    tuples were joined into one of four), in `jvp` and in `grad` of a Python float."""
+    f = function_from_source("""
+    def f(x, y):
+        X, Y = np.meshgrid(x, y)
+        return X * Y ** 2
+    """)
+    g = function_from_source("""
+    def g(s):
+        X, Y = np.meshgrid(np.array([s, 1.0]), np.array([2.0, s]))
+        return np.sum(X * Y ** 2)
+    """)
+    a, b, ta, tb, eps = np.array([1.0, 2.0, 3.0]), np.array([0.5, -1.0]), np.array([1.0, 0.0, 0.5]), \
+        np.array([0.3, 1.0]), 1e-6
+    _, tangent = ad.jvp(f, wrt=(0, 1))(a, b, (ta, tb))
+    expected = (f(a + eps * ta, b + eps * tb) - f(a - eps * ta, b - eps * tb)) / (2 * eps)
+    np.testing.assert_allclose(tangent, expected, rtol=1e-7)
+    assert ad.grad(g)(0.5) == pytest.approx(5.75) == ad.grad(g)(np.array(0.5))
+
+
+def test_jvp_refuses_a_tangent_in_a_keyword_argument():
+    f = function_from_source("def f(c):\n    return np.sum(np.pad(np.ones(2), 1, constant_values=c) ** 2)\n")
+    with pytest.raises(ad.MissingRuleError, match="constant_values"):
+        ad.jvp(f)(0.7, 1.0)
+
+
+def test_jvp_gives_a_global_array_zero_tangents_of_its_shape():
+    f = function_from_source("""
+    def f(x):
+        if np.sum(x) > 0:
+            return x * 2.0
+        return np.stack([W, x])[0] * 1.0
+    """, namespace={"W": np.array([1.0, 2.0, 3.0])})
+    value, tangent = ad.jvp(f)(-np.ones(3), np.ones(3))
+    np.testing.assert_array_equal(tangent, np.zeros(3))

@@ -174,6 +174,20 @@ def test_update_of_an_alias_is_refused():
         ad.grad(fn)
 
 
+@pytest.mark.parametrize("body, args", [
+    ("s = 0.0\n    for k in d:\n        s = s + x[k] ** 2\n    return s", (np.ones(3), {0: 2, 1: 0, 2: 1})),
+    ("s = 0.0\n    for k in d:\n        s = s + x[0] * len(k)\n    return s", (np.ones(3), {"a": 1.0})),
+    ("s = 0.0\n    for i in filter(lambda j: j > 0, range(3)):\n        s = s + x[i]\n    return s",
+     (np.ones(3), None)),
+], ids=["dict argument", "dict argument of strings", "filter with a lambda"])
+def test_iterating_what_adcompiler_would_read_by_position_is_refused(body, args):
+    """`for k in d` over a dict argument yields its keys; adcompiler reads sequences by
+    position, which would give its values (a dict of int keys was silently read so)."""
+    fn = function_from_source(f"def f(x, d):\n    {body}\n")
+    with pytest.raises(ad.UnsupportedSyntaxError):
+        ad.grad(fn)(*args)
+
+
 @pytest.mark.parametrize("call", ["np.array(z, copy=False)", "np.array(z, copy=None)", "np.diff(z, 0)",
                                   "np.linalg.matrix_power(z, 1)"])
 def test_update_of_a_result_that_may_be_its_argument_is_refused(call):
