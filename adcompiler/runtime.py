@@ -245,6 +245,13 @@ def extremum_adjoint(g, items, ans):
     return [unbroadcast(share * h, x) for h, x in zip(hits, items)]
 
 
+def if_holds_floats(part, x):
+    """`part` (a value's share of a cotangent or tangent) where the array `x` written into
+    holds inexact numbers; zeros where it holds ints or bools, which truncate what is
+    written."""
+    return part if np.result_type(x).kind in "fc" else 0.0 * np.asarray(part, dtype=float)
+
+
 def extremum_tangent(t, items, ans):
     """The tangent of `max(items)` or `min(items)` (Python's), from the items' tangents `t`:
     shared among the items equal to the result, as `extremum_adjoint` shares the cotangent."""

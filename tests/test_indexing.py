@@ -154,6 +154,24 @@ def test_index_passed_as_an_argument():
     np.testing.assert_array_equal(ad.grad(fn)(x, i, mask), [3.0, 0.0, 1.0, 0.0, 20.0])
 
 
+@pytest.mark.parametrize("body", [
+    "y = np.zeros(3, dtype=int)\n    y[0] = x[1] * 2.7",
+    "y = np.arange(3)\n    y[1:] = x[1:] * 2.7",
+    "y = np.zeros(3, dtype=bool)\n    y[1:] = x[1:] > 0.5",
+    "y = n.copy()\n    y[0] = x[1] * 2.7\n    y[1] += x[0]",
+    "y = np.zeros(3)\n    y[0] = x[1] * 2.7",
+], ids=["int zeros", "arange", "bool", "int argument, updated", "float (flows)"])
+def test_what_is_written_into_an_int_array_carries_no_gradient(body):
+    """Writing floats into ints or bools truncates them: no slope flows through."""
+    fn = function_from_source(f"def f(x, n):\n    {body}\n    return np.sum(y * x)\n")
+    x, n = np.array([0.5, 1.7, -0.3]), np.array([1, 2, 3])
+    value, _ = ad.value_and_grad(fn)(x, n)
+    assert value == fn(x, n)
+    ad.check_grads(fn, x, n)
+    _, tangent = ad.jvp(fn)(x, n, np.array([0.0, 1.0, 0.0]))
+    assert tangent == pytest.approx((fn(x + [0, 1e-6, 0], n) - fn(x - [0, 1e-6, 0], n)) / 2e-6)
+
+
 def test_an_index_that_is_an_int_or_a_bool_is_not_taken_for_an_int():
     """After the loop `k` is an int (no iteration) or a bool: `x[True]` adds an axis that
     `b`'s gradient must be summed over."""

@@ -266,10 +266,29 @@ def _tangent_of_index(t, ans, x, index, value):
     return 0.0 * ans
 
 
+# What is written into an array of ints or bools is truncated: nothing flows through it.
+if_holds_floats = recordable(runtime.if_holds_floats)
+
+
+def _into(array, part):
+    """`part` flows into the array written into if it holds floats (decided at run time
+    where its dtype is not known before)."""
+    av = array.av if isinstance(array, Symbol) else abstract.of_constant(array)
+    dtype = av.dtype if isinstance(av, abstract.Array) else None
+    if dtype is None:
+        return if_holds_floats(part, array)
+    return part if dtype.kind in "fc" else None
+
+
+def _tangent_into(array, t):
+    tangent = _into(array, t)
+    return tangent if tangent is not None else 0.0 * array
+
+
 defvjp(runtime.setitem, lambda g, ans, x, index, value: setitem(g, index, 0.0), _through_index,
-       lambda g, ans, x, index, value: unbroadcast(_written(g, index), np.shape(value)))
+       lambda g, ans, x, index, value: _into(ans, unbroadcast(_written(g, index), np.shape(value))))
 defjvp(runtime.setitem, lambda t, ans, x, index, value: setitem(t, index, 0.0), _tangent_of_index,
-       lambda t, ans, x, index, value: setitem(np.zeros_like(ans), index, t))
+       lambda t, ans, x, index, value: _tangent_into(ans, setitem(np.zeros_like(ans), index, t)))
 
 # the reverse pass's own helpers, for a gradient differentiated again: `unbroadcast` and
 # its adjoint `broadcast_back` are linear in their first argument and read only the shape
@@ -332,9 +351,9 @@ list_append = recordable(runtime.list_append)
 # x[index] += value, for indices that may repeat (the adjoint of a read accumulates so)
 add_at = recordable(runtime.add_at)
 defvjp(runtime.add_at, lambda g, ans, x, index, value: g, _through_index,
-       lambda g, ans, x, index, value: unbroadcast(g[index], np.shape(value)))
+       lambda g, ans, x, index, value: _into(ans, unbroadcast(g[index], np.shape(value))))
 defjvp(runtime.add_at, lambda t, ans, x, index, value: t, _tangent_of_index,
-       lambda t, ans, x, index, value: add_at(np.zeros_like(ans), index, t))
+       lambda t, ans, x, index, value: _tangent_into(ans, add_at(np.zeros_like(ans), index, t)))
 
 # ---------------------------------------------------------------- conversions
 
