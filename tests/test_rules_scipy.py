@@ -234,6 +234,19 @@ def test_gamma_and_beta_cdfs_have_no_derivative_in_shapes():
     assert rule_for(scipy.stats.beta.logcdf).vjps[1:3] == (None, None)
 
 
+@pytest.mark.parametrize("call", ["stats.gamma.cdf(x, 1.0)", "stats.gamma.cdf(x, 2.0, scale=0.5)",
+                                  "stats.beta.cdf(x, 1.0, 1.5)"])
+def test_a_cdf_is_flat_outside_its_support(call):
+    """Its slope is the density, zero where the distribution puts no mass (the log density
+    formula gave exp(-z) or nan there)."""
+    fn = function_from_source(f"def f(x):\n    return np.sum({call})\n", namespace=NAMESPACE)
+    x = np.array([-0.5, 0.5, 1.5])
+    with np.errstate(all="ignore"):
+        ad.check_grads(fn, x)
+        _, tangent = ad.jvp(fn)(x, np.ones(3))
+    assert np.isfinite(tangent)
+
+
 @pytest.mark.parametrize("call", ["norm.logpdf(x, scale=s)", "stats.poisson.logpmf(2, mu=s)",
                                   "stats.beta.pdf(x, a=1.5, b=s)", "stats.t.logpdf(x, df=s)",
                                   "stats.norm.cdf(x, loc=s, scale=2.0 * s)", "stats.gamma.logpdf(x, a=s, loc=0.1)"])

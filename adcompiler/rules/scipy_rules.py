@@ -166,12 +166,13 @@ def _beta_log_density_b(z, a, b):
 
 
 FAMILIES = [
-    # name in scipy.stats, h(z, *shapes), dh/dz, dh/d(each shape parameter)
-    ("norm", _norm_log_density, lambda z: -z, []),
-    ("t", _t_log_density, lambda z, df: -(df + 1) * z / (df + z**2), [_t_log_density_df]),
-    ("gamma", _gamma_log_density, lambda z, a: (a - 1) / z - 1, [lambda z, a: np.log(z) - special.digamma(a)]),
+    # name in scipy.stats, h(z, *shapes), dh/dz, dh/d(each shape parameter), the support in z (None: all z)
+    ("norm", _norm_log_density, lambda z: -z, [], None),
+    ("t", _t_log_density, lambda z, df: -(df + 1) * z / (df + z**2), [_t_log_density_df], None),
+    ("gamma", _gamma_log_density, lambda z, a: (a - 1) / z - 1, [lambda z, a: np.log(z) - special.digamma(a)],
+     lambda z: z > 0),
     ("beta", _beta_log_density, lambda z, a, b: (a - 1) / z - (b - 1) / (1 - z),
-     [_beta_log_density_a, _beta_log_density_b]),
+     [_beta_log_density_a, _beta_log_density_b], lambda z: (z > 0) & (z < 1)),
 ]
 
 
@@ -214,15 +215,20 @@ class _LocationScale:
         return rule
 
 
-def _location_scale_rules(distribution, log_density, slope, shape_slopes):
-    """The rules of logpdf, pdf, cdf and logcdf of `distribution`, by method name."""
+def _location_scale_rules(distribution, log_density, slope, shape_slopes, support):
+    """The rules of logpdf, pdf, cdf and logcdf of `distribution`, by method name. A cdf's
+    slope is the density, zero outside the support (where h is no log density)."""
     names = ("x", *_shape_names(distribution), "loc", "scale")
     none = [None] * len(shape_slopes)
+
+    def inside(z, slope_there):
+        return slope_there if support is None else np.where(support(z), slope_there, 0.0)
+
     return {
         "logpdf": _LocationScale(names, lambda ans, z, s: slope(z, *s), shape_slopes, lambda ans: 1.0),
         "pdf": _LocationScale(names, lambda ans, z, s: ans * slope(z, *s), shape_slopes, lambda ans: ans),
-        "cdf": _LocationScale(names, lambda ans, z, s: np.exp(log_density(z, *s)), none),
-        "logcdf": _LocationScale(names, lambda ans, z, s: np.exp(log_density(z, *s) - ans), none),
+        "cdf": _LocationScale(names, lambda ans, z, s: inside(z, np.exp(log_density(z, *s))), none),
+        "logcdf": _LocationScale(names, lambda ans, z, s: inside(z, np.exp(log_density(z, *s) - ans)), none),
     }
 
 
@@ -255,9 +261,9 @@ def _poisson_rules():
 
 
 def register_stats_rules():
-    for name, log_density, slope, shape_slopes in FAMILIES:
+    for name, log_density, slope, shape_slopes, support in FAMILIES:
         distribution = getattr(stats, name)
-        for kind, rules in _location_scale_rules(distribution, log_density, slope, shape_slopes).items():
+        for kind, rules in _location_scale_rules(distribution, log_density, slope, shape_slopes, support).items():
             positional = [(name, REQUIRED) for name in rules.names[:-2]] + [("loc", 0.0), ("scale", 1.0)]
             diagonal(getattr(distribution, kind), *rules.vjps, params=rules.names[1:], unbroadcast=True,
                      positional=positional)
