@@ -8,14 +8,18 @@ The rule is plain NumPy, `(g, ans, *fn's parameters) -> cotangents`, one per
 parameter (a tuple, with `None` where there is none; a single value for a function of
 one parameter). Like the built-in rules it is inlined into the generated code, so it
 appears in `g.source`. `jvp=` takes the forward-mode rule, `(tangents, ans, *args) ->
-tangent of the output`, where `tangents` holds `None` for arguments without one.
+tangent of the output`, linear in `tangents`; it is called once per argument that has
+a tangent, the others' zero (`None` for arguments that are not numbers or arrays).
 """
 from __future__ import annotations
 
 import inspect
 
+import numpy as np
+
 from .errors import RuleError
 from .rules.registry import defjvp, defvjp
+from .tracing import Symbol
 
 
 def adjoint(fn, jvp=None):
@@ -72,7 +76,14 @@ def _vjp_part(vjp, i: int, n: int):
 
 
 def _jvp_part(jvp, i: int, n: int):
+    """The rule's term for argument `i`: the other tangents zero (a rule is linear in them,
+    so the terms of the arguments with tangents add up to the whole)."""
     def part(t, ans, *args):
-        return jvp(tuple(t if j == i else None for j in range(n)), ans, *args)
+        return jvp(tuple(t if j == i else _zero_like(args[j]) for j in range(n)), ans, *args)
 
     return part
+
+
+def _zero_like(arg):
+    """A zero tangent for `arg` (None for what is not a number or an array)."""
+    return 0.0 * arg if isinstance(arg, Symbol) or isinstance(arg, (int, float, np.ndarray)) else None

@@ -230,7 +230,7 @@ def rule_entries() -> list[Entry]:
 def _is_own(rule) -> bool:
     """Whether adcompiler's rule modules wrote the rules (a user's `adjoint` registers its own)."""
     modules = {getattr(r, "__module__", None) or "" for r in rule.vjps if r is not None}
-    return all(module.startswith("adcompiler.") for module in modules)
+    return all(module.startswith("adcompiler.") and module != "adcompiler.adjoints" for module in modules)
 
 
 def nondiff_entries() -> list[Entry]:

@@ -24,7 +24,7 @@ from .compile import load
 from .emit import emit
 from .forward import forward, forward_gradient
 from .hoisting import hoist_indexed_products
-from .errors import NonScalarOutputError, WrtError
+from .errors import MissingRuleError, NonScalarOutputError, WrtError
 from .fence import fence
 from .lower import lower
 from .normalize import normalize
@@ -137,9 +137,9 @@ def _compile_gradient(fn, request: Request, layout: str, dump=None, signature=No
     if layout == "jvp":  # forward mode: the value and its directional derivative, in one sweep
         adjoint = verify(forward(front.primal, request.wrt, name, types))
         with_value = finished = True
-    elif _forward_mode_fits(request, layout, signature):  # one float in: a forward sweep, no tape
-        adjoint = verify(forward_gradient(front.primal, request.wrt[0], name, types, with_value, request.tuple_wrt))
-        finished = True
+    elif _forward_mode_fits(request, layout, signature) and \
+            (adjoint := _forward_gradient(front.primal, request, name, types, with_value)) is not None:
+        finished = True  # one float in: a forward sweep, no tape
     else:
         adjoint = verify(reverse(front.primal, request, name, front.names, types, with_value, layout == "flat",
                                  finished))
@@ -156,6 +156,15 @@ def _compile_gradient(fn, request: Request, layout: str, dump=None, signature=No
     return Compiled(load(emitted), emitted.source, front.primal, adjoint, front.source, scalar,
                     _plain_gradients(adjoint, request, types) if with_value and not finished else (), with_value,
                     finished, _has_python_numbers(signature))
+
+
+def _forward_gradient(primal, request: Request, name: str, types: dict, with_value: bool):
+    """The gradient with respect to one Python float by a forward sweep, or None where a
+    function has a reverse-mode rule only (the reverse pass then serves)."""
+    try:
+        return verify(forward_gradient(primal, request.wrt[0], name, types, with_value, request.tuple_wrt))
+    except MissingRuleError:
+        return None
 
 
 def _forward_mode_fits(request: Request, layout: str, signature) -> bool:

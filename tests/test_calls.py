@@ -359,6 +359,23 @@ def test_user_rule_used_instead_of_the_functions_body():
     assert "np.clip(" in source and "-0.25, 0.25)" in source
 
 
+def test_user_forward_rule_reads_every_tangent_and_a_reverse_rule_serves_a_float():
+    """A JVP rule written for all tangents at once (`tx * y + x * ty`) gets zeros for the
+    others, never None; `grad` of a Python float uses the reverse rule when there is no
+    forward one."""
+    scaled = function_from_source("def scaled(x, y):\n    return x * y * 2.0\n")
+    square = function_from_source("def square(a):\n    return a * a\n")
+    ad.adjoint(scaled, jvp=lambda tangents, ans, x, y: (tangents[0] * y + x * tangents[1]) * 2.0)(
+        lambda g, ans, x, y: (2.0 * g * y, 2.0 * g * x))
+    ad.adjoint(square)(lambda g, ans, a: 2.0 * a * g)
+    f = function_from_source("def f(x, y):\n    return np.sum(scaled(x, y))\n", namespace={"scaled": scaled})
+    g = function_from_source("def g(t):\n    return square(t) * 3.0\n", namespace={"square": square})
+    x, y = np.array([1.0, 2.0]), np.array([0.5, -1.0])
+    _, tangent = ad.jvp(f, wrt=(0, 1))(x, y, (np.ones(2), np.ones(2)))
+    assert tangent == pytest.approx(2.0 * np.sum(x + y))
+    assert ad.grad(g)(0.5) == pytest.approx(3.0) == ad.grad(g)(np.array(0.5))
+
+
 def _bump_jvp(tangents, ans, x, y):
     """Every rule registered has a JVP too (`test_coverage` checks the whole registry)."""
     tx, ty = tangents
