@@ -221,7 +221,8 @@ def rule_entries() -> list[Entry]:
     for fn, rule in registry.registered().items():
         group, name = index.spell(fn)
         entries.append(Entry(
-            fn, name, group, _argument_names(fn, rule), tuple(v is not None for v in rule.vjps),
+            fn, name, group, _argument_names(fn, rule),
+            tuple(v is not None and v is not registry.passes_nothing for v in rule.vjps),
             rule.jvps is not None, tuple(sorted(rule.params)), index.aliases.get(_key(fn), ()), _is_own(rule),
         ))
     return sorted(entries, key=_order)

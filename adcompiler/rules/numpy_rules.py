@@ -13,7 +13,7 @@ import numpy as np
 
 from .. import abstract, runtime
 from ..tracing import Symbol, record, recordable, spread
-from .registry import defjvp, defvjp, nondiff
+from .registry import defjvp, defvjp, nondiff, passes_nothing
 
 matmul_adjoint_a = recordable(runtime.matmul_adjoint_a)
 matmul_adjoint_b = recordable(runtime.matmul_adjoint_b)
@@ -256,10 +256,8 @@ def _basic_abstract(av) -> bool:
     return False
 
 
-# An index is made of integers: nothing flows through it, even where the activity analysis
-# sees one taken from a record that holds differentiated values (a generated tape's).
-def _through_index(g, ans, x, index, value):
-    return None
+# An index is made of integers: nothing flows through it (`passes_nothing`).
+_through_index = passes_nothing
 
 
 def _tangent_of_index(t, ans, x, index, value):
@@ -303,8 +301,7 @@ defjvp(runtime.broadcast_back, lambda t, ans, c, g, like: broadcast_back(t, g, l
 
 # More of them, linear in the adjoint they place, spread or add; their other arguments are
 # shapes, indices, keys and items read for their shapes, through which nothing flows.
-def _passes_nothing(c, ans, *args):
-    return None
+_passes_nothing = passes_nothing
 
 
 def _no_tangent(t, ans, *args):

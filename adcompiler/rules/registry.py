@@ -65,6 +65,13 @@ def table_version() -> int:
 REQUIRED = object()  # a positional parameter without a default (see `Rule.positional`)
 
 
+def passes_nothing(g, ans, *args, **params):
+    """The VJP of an argument through which nothing flows, even where the activity analysis
+    sees a differentiated value there (an index, a shape or a key taken from a record that
+    also holds differentiated values): no cotangent, unlike a missing rule, which refuses."""
+    return None
+
+
 def defvjp(fn, *vjps, params=(), unbroadcast=False, outputs=None, positional=()) -> None:
     """Register reverse-mode rules for `fn`, one per positional argument.
 

@@ -18,7 +18,7 @@ import numpy as np
 from .. import runtime
 from ..errors import UnsupportedArgumentError
 from ..tracing import Symbol, recordable
-from .registry import defjvp, defvjp, nondiff
+from .registry import defjvp, defvjp, nondiff, passes_nothing
 
 # ---------------------------------------------------------------- run-time helpers
 
@@ -220,7 +220,7 @@ defvjp(np.moveaxis, lambda g, ans, x, source, destination: np.moveaxis(g, destin
        params=("source", "destination"))
 defjvp(np.moveaxis, lambda t, ans, x, source, destination: np.moveaxis(t, source, destination))
 # (the shape: integers, even where they come from a record holding differentiated values)
-defvjp(np.broadcast_to, lambda g, ans, x, shape: unbroadcast(g, x), lambda g, ans, x, shape: None)
+defvjp(np.broadcast_to, lambda g, ans, x, shape: unbroadcast(g, x), passes_nothing)
 defjvp(np.broadcast_to, lambda t, ans, x, shape: np.broadcast_to(t, shape), lambda t, ans, x, shape: 0.0 * ans)
 
 # ---------------------------------------------------------------- joining (a sequence in, one array out)
