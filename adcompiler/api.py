@@ -247,6 +247,19 @@ class _Pullback:
         return _fresh(grads, self._inputs[0])
 
 
+def _like(tangent, value):
+    """A tangent in its value's floating dtype (float32 values, float32 tangents), item by
+    item for containers."""
+    if isinstance(value, (tuple, list)) and isinstance(tangent, (tuple, list)):
+        return type(tangent)(_like(t, v) for t, v in zip(tangent, value))
+    if isinstance(value, dict) and isinstance(tangent, dict):
+        return {k: _like(tangent[k], v) for k, v in value.items()}
+    if isinstance(value, np.ndarray) and value.dtype.kind == "f" and isinstance(tangent, np.ndarray) \
+            and tangent.dtype != value.dtype and tangent.dtype.kind == "f":
+        return tangent.astype(value.dtype)
+    return tangent
+
+
 def _as_seed(seed, value):
     """The seed with a list or tuple standing for an array (or number) output made an array:
     the generated code's arithmetic on it is NumPy's, not a list's (`2 * [1.0]`)."""
@@ -353,16 +366,18 @@ class ForwardDerivative:
         for i, t in zip(self.request.wrt, tangents):
             _check_differentiable(args[i], i, self.fn)
             _check_seed(t, args[i])
-        signature = abstract.signature(args)
-        compiled = self.variant(signature)
+        tangents = [_as_seed(t, args[i]) for i, t in zip(self.request.wrt, tangents)]  # a list for an array: an array
+        compiled = self.variant(abstract.signature(args))
         try:
-            return compiled.function(*args, *tangents)
+            value, tangent = compiled.function(*args, *tangents)
+            if not (compiled.python_numbers and isinstance(tangent, complex)):  # (Python's `(-1.0) ** 1.5` is complex)
+                return value, _like(tangent, value)
         except (OverflowError, ZeroDivisionError, ValueError, TypeError):
             if not compiled.python_numbers:
                 raise
-            numpy_numbers = [np.float64(a) if type(a) is float else a for a in args]  # see Gradient.with_numpy_numbers
-            value, tangent = self.variant(None).function(*numpy_numbers, *tangents)
-            return value, tangent
+        numpy_numbers = [np.float64(a) if type(a) is float else a for a in args]  # see Gradient.with_numpy_numbers
+        value, tangent = self.variant(None).function(*numpy_numbers, *tangents)
+        return value, _like(tangent, value)
 
     def _nparams(self) -> int:
         return len(self._signature.parameters)

@@ -11,6 +11,7 @@ pullback of `grad(f)`'s own compiled code, which the Hessian repeats per element
 from __future__ import annotations
 
 import functools
+import inspect
 
 import numpy as np
 
@@ -32,6 +33,14 @@ class Jacobian:
         return self._vjp.source
 
     def __call__(self, *args, **kwargs):
+        positions = self.wrt if isinstance(self.wrt, (tuple, list)) else (self.wrt,)
+        bound = inspect.signature(self.__wrapped__).bind(*args, **kwargs).arguments
+        for position in positions:
+            arg = list(bound.values())[position] if isinstance(position, int) else bound.get(position)
+            if isinstance(arg, (tuple, list, dict)):
+                raise UnsupportedArgumentError(
+                    f"jacobian takes arguments that are arrays or numbers, not a {type(arg).__name__}", None,
+                    "Pass the array you differentiate by as an argument of its own, or use `adcompiler.vjp`.")
         value, pullback = self._vjp(*args, **kwargs)
         if isinstance(value, (tuple, list, dict)):
             raise UnsupportedArgumentError(

@@ -622,3 +622,19 @@ def test_jvp_gives_a_global_array_zero_tangents_of_its_shape():
     """, namespace={"W": np.array([1.0, 2.0, 3.0])})
     value, tangent = ad.jvp(f)(-np.ones(3), np.ones(3))
     np.testing.assert_array_equal(tangent, np.zeros(3))
+
+
+def test_jvp_tangents_take_their_values_dtype_and_lists_are_arrays():
+    f = function_from_source("def f(x):\n    return np.max(x, axis=0) + x[0] * 2.0\n")
+    M = (np.arange(12, dtype=np.float32).reshape(3, 4) * 0.37 - 1.0)
+    value, tangent = ad.jvp(f)(M, np.ones_like(M))
+    assert value.dtype == tangent.dtype == np.float32
+    double = function_from_source("def double(x):\n    return x + x\n")
+    np.testing.assert_array_equal(ad.jvp(double)(np.array([1.0, 2.0]), [1.0, 0.0])[1], [2.0, 0.0])
+
+
+def test_jvp_of_a_python_float_where_python_would_make_it_complex_is_numpys():
+    f = function_from_source("def f(x):\n    return np.power(x, 1.5) * 2.0 + x\n")
+    with np.errstate(invalid="ignore"):
+        value, tangent = ad.jvp(f)(-1.0, 1.0)
+    assert np.isnan(value) and np.isnan(tangent) and not isinstance(tangent, complex)

@@ -106,3 +106,9 @@ def test_jacobian_of_a_tuple_output_and_hessian_of_several_arguments_are_refused
         ad.jacobian(pair)(X2)
     with pytest.raises(ad.WrtError, match="one argument"):
         ad.hessian(QUADRATIC, wrt=(0, 1))
+
+
+def test_jacobian_by_a_container_argument_is_refused():
+    f = function_from_source("def f(d):\n    return np.sin(d['a']) * d['b']\n")
+    with pytest.raises(ad.UnsupportedArgumentError, match="dict"):
+        ad.jacobian(f)({"a": np.array([0.5, 1.0]), "b": np.array([2.0, -1.0])})
