@@ -1,4 +1,5 @@
-"""Clean-up passes on the IR. Every op is pure, so an op whose results nobody reads goes.
+"""Clean-up passes on the IR. Every op but a random draw is pure, so an op whose results
+nobody reads goes.
 
 `eliminate_dead_code` walks each region backwards with the set of values still read;
 the reverse pass relies on it to drop forward values the gradient does not need.
@@ -38,7 +39,7 @@ def without_dead_ops(region: Region) -> Region:
 def _live_ops(ops, live: set) -> list:
     kept = []
     for op in reversed(ops):
-        if not any(r in live for r in op.results):
+        if not any(r in live for r in op.results) and not _draws(op):
             continue
         op = _prune_regions(op)
         kept.append(op)
@@ -47,6 +48,16 @@ def _live_ops(ops, live: set) -> list:
             _read_by(region, live)
     kept.reverse()
     return kept
+
+
+def _draws(op) -> bool:
+    """Whether `op` draws random numbers (`np.random.randn`, `rng.normal`): it changes the
+    generator's state, so it runs where the user's code runs it, read or not."""
+    if not isinstance(op, Call):
+        return False
+    owner = getattr(op.fn, "__self__", None)
+    return (getattr(op.fn, "__module__", None) or "").startswith("numpy.random") or \
+        isinstance(owner, (np.random.Generator, np.random.RandomState))
 
 
 def _read_by(region: Region, live: set) -> None:

@@ -213,3 +213,18 @@ def test_a_second_derivative_flows_through_the_gradients_conversion():
     x64 = x.astype(np.float64)
     hessian_diagonal = (6 * x64 - x64 ** 3) * np.sin(x64) + 6 * x64 ** 2 * np.cos(x64)
     np.testing.assert_allclose(second, seed * hessian_diagonal, rtol=1e-6)
+
+
+def test_a_random_draw_nobody_reads_still_runs():
+    """It advances the generator: the draws after it are the user's."""
+    f = function_from_source("""
+    def noisy(x):
+        unused = np.random.randn(3)
+        b = np.random.randn(3)
+        return np.sum(x * b)
+    """)
+    np.random.seed(0)
+    expected = f(np.ones(3))
+    np.random.seed(0)
+    value, gradient = ad.value_and_grad(f)(np.ones(3))
+    assert value == expected
