@@ -41,6 +41,8 @@ def _live_ops(ops, live: set) -> list:
     for op in reversed(ops):
         if not any(r in live for r in op.results) and not _draws(op):
             continue
+        if isinstance(op, If):
+            op = _without_dead_results(op, live)
         op = _prune_regions(op)
         kept.append(op)
         live.update(x for x in op.operands if isinstance(x, Value))
@@ -58,6 +60,20 @@ def _draws(op) -> bool:
     owner = getattr(op.fn, "__self__", None)
     return (getattr(op.fn, "__module__", None) or "").startswith("numpy.random") or \
         isinstance(owner, (np.random.Generator, np.random.RandomState))
+
+
+def _without_dead_results(op: If, live: set) -> If:
+    """`op` without the results nothing reads after it (each branch stops computing them)."""
+    keep = [k for k, r in enumerate(op.results) if r in live]
+    if len(keep) == len(op.results):
+        return op
+    first_export = len(op.results) - op.exports
+
+    def kept(region: Region) -> Region:
+        return dataclasses.replace(region, yields=tuple(region.yields[k] for k in keep))
+
+    return dataclasses.replace(op, results=tuple(op.results[k] for k in keep), then=kept(op.then),
+                               orelse=kept(op.orelse), exports=sum(1 for k in keep if k >= first_export))
 
 
 def _read_by(region: Region, live: set) -> None:

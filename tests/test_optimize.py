@@ -228,3 +228,21 @@ def test_a_random_draw_nobody_reads_still_runs():
     np.random.seed(0)
     value, gradient = ad.value_and_grad(f)(np.ones(3))
     assert value == expected
+
+
+def test_a_result_of_an_if_nobody_reads_is_not_computed():
+    f = function_from_source("""
+    def f(x):
+        t = 0.5
+        if x[0] > 0:
+            y = x * t
+            t = 3.0
+        else:
+            y = x
+        return np.sum(y * x)
+    """)
+    g = ad.grad(f)
+    g(np.array([1.0, 2.0]))
+    assert "3.0" not in code(g)
+    ad.check_grads(f, np.array([1.0, 2.0]))
+    ad.check_grads(f, np.array([-1.0, 2.0]))
