@@ -47,16 +47,16 @@ class Case:
         return pytest.param(self.fn, self.args, self.wrt, id=self.id, marks=marks)
 
 
-def second_order_rows(cases, refused=frozenset()):
-    """The rows of a corpus whose gradient can be differentiated again and checked: a
-    scalar output, one float (or float64 array) differentiated (the first of several).
-    `refused`: ids whose second derivative adcompiler refuses (`ADError`)."""
+def derivative_rows(cases, scalar_output: bool, refused=frozenset()):
+    """The rows of a corpus whose derivative can be checked again another way: one float
+    (or float64 array) differentiated (the first of several), and, for second
+    derivatives, a scalar output. `refused`: ids adcompiler refuses (`ADError`)."""
     rows = []
     for c in cases:
         wrt = c.wrt[0] if isinstance(c.wrt, tuple) else c.wrt
-        if c.xfail is None and isinstance(wrt, int) and np.ndim(c.fn(*c.args)) == 0 and (
+        if c.xfail is None and isinstance(wrt, int) and (not scalar_output or np.ndim(c.fn(*c.args)) == 0) and (
                 type(c.args[wrt]) is float or isinstance(c.args[wrt], np.ndarray) and c.args[wrt].dtype == float):
-            marks = [pytest.mark.xfail(strict=True, raises=adcompiler.ADError, reason="no second-order rule")] \
+            marks = [pytest.mark.xfail(strict=True, raises=adcompiler.ADError, reason="no rule")] \
                 if c.id in refused else []
             rows.append(pytest.param(c.fn, c.args, wrt, id=c.id, marks=marks))
     return rows
@@ -75,21 +75,6 @@ def check_hessian_vector_product(fn, args, wrt, eps=1e-6):
     _, pullback = adcompiler.vjp(gradient, wrt=wrt)(*args)
     expected = (gradient_at(x + eps * v) - gradient_at(x - eps * v)) / (2 * eps)
     np.testing.assert_allclose(pullback(v), expected, rtol=1e-5, atol=1e-7)
-
-
-def forward_rows(cases, refused=frozenset()):
-    """The rows of a corpus whose forward derivative can be checked: one float (or float64
-    array) differentiated (the first of several), an output of numbers or arrays.
-    `refused`: ids whose forward derivative adcompiler refuses (`ADError`)."""
-    rows = []
-    for c in cases:
-        wrt = c.wrt[0] if isinstance(c.wrt, tuple) else c.wrt
-        if c.xfail is None and isinstance(wrt, int) and (
-                type(c.args[wrt]) is float or isinstance(c.args[wrt], np.ndarray) and c.args[wrt].dtype == float):
-            marks = [pytest.mark.xfail(strict=True, raises=adcompiler.ADError, reason="no forward-mode rule")] \
-                if c.id in refused else []
-            rows.append(pytest.param(c.fn, c.args, wrt, id=c.id, marks=marks))
-    return rows
 
 
 def check_jvp(fn, args, wrt, eps=1e-6):

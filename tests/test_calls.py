@@ -21,7 +21,7 @@ import adcompiler as ad
 
 from . import corpus_calls as cc
 from . import corpus_calls_helpers as h
-from .helpers import Case, check_hessian_vector_product, check_jvp, forward_rows, function_from_source, second_order_rows
+from .helpers import Case, check_hessian_vector_product, check_jvp, derivative_rows, function_from_source
 
 
 def arr(*values):
@@ -203,12 +203,12 @@ def test_gradient_matches_finite_differences(fn, args, wrt):
 SECOND_ORDER_REFUSED = {"method_prod", "split_pieces_in_a_loop", "tuple_to_stack"}
 
 
-@pytest.mark.parametrize("fn, args, wrt", second_order_rows(CASES, SECOND_ORDER_REFUSED))
+@pytest.mark.parametrize("fn, args, wrt", derivative_rows(CASES, True, SECOND_ORDER_REFUSED))
 def test_hessian_vector_product_matches_finite_differences_of_the_gradient(fn, args, wrt):
     check_hessian_vector_product(fn, args, wrt)
 
 
-@pytest.mark.parametrize("fn, args, wrt", forward_rows(CASES))
+@pytest.mark.parametrize("fn, args, wrt", derivative_rows(CASES, False))
 def test_jvp_matches_finite_differences(fn, args, wrt):
     check_jvp(fn, args, wrt)
 

@@ -14,7 +14,7 @@ import pytest
 import adcompiler as ad
 
 from . import corpus_control_flow as cf
-from .helpers import Case, check_hessian_vector_product, check_jvp, forward_rows, function_from_source, second_order_rows
+from .helpers import Case, check_hessian_vector_product, check_jvp, derivative_rows, function_from_source
 
 
 def arr(*values):
@@ -332,12 +332,12 @@ def test_compiled_value_is_the_functions_value(fn, args, wrt):
     assert np.array_equal(compiled(*args)[0], expected)
 
 
-@pytest.mark.parametrize("fn, args, wrt", second_order_rows(CASES))
+@pytest.mark.parametrize("fn, args, wrt", derivative_rows(CASES, True))
 def test_hessian_vector_product_matches_finite_differences_of_the_gradient(fn, args, wrt):
     check_hessian_vector_product(fn, args, wrt)
 
 
-@pytest.mark.parametrize("fn, args, wrt", forward_rows(CASES))
+@pytest.mark.parametrize("fn, args, wrt", derivative_rows(CASES, False))
 def test_jvp_matches_finite_differences(fn, args, wrt):
     check_jvp(fn, args, wrt)
 
