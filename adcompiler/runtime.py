@@ -143,6 +143,14 @@ def cofactors(a):
     return (signs[..., None, None] * u * (before * after)[..., None, :]) @ vh
 
 
+def broadcast_rows(x, stacked):
+    """`x` spread over the shape of one slice `stacked[t]` (and its own), in one contiguous
+    array: `y + rows` is `y + x`, element for element, without NumPy's slower broadcasting
+    loop in each iteration that adds it."""
+    shape = np.broadcast_shapes(np.shape(x), np.shape(stacked)[1:])
+    return np.ascontiguousarray(np.broadcast_to(x, shape))
+
+
 def sample_indices(samples):
     """`0, 1, ..., n - 1` for the `n` samples of `np.arange(start, stop, step)`: each
     sample's weight in `step`."""

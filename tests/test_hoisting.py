@@ -129,6 +129,31 @@ def test_a_list_of_matrices_of_different_dtypes_is_not_stacked():
     ad.check_grads(fn, *args)
 
 
+@pytest.mark.parametrize("expression, h_shape, b_shape, spread", [
+    ("xs[t] @ W + h @ U + b", (5, 3), (3,), True),
+    ("b + xs[t] @ W", (5, 3), (3,), True),
+    ("xs[t] @ W + h @ U + b", (1, 3), (3,), True),  # the slice (1, 3) broadcasts against h (4, 3)
+    ("xs[t] @ W + h @ U + b", (5, 3), (1, 3), False),  # as many dimensions: added as it is
+], ids=["bias", "bias first", "slice broadcast", "bias of full rank"])
+def test_a_bias_added_to_a_slice_product_is_spread_once(expression, h_shape, b_shape, spread):
+    """The sums are the loop's own, element for element: the value is f's, bit for bit."""
+    fn = function_from_source(f"""
+    def rnn(W, U, b, xs, h0):
+        h = h0
+        for t in range(xs.shape[0]):
+            h = np.tanh({expression})
+        return np.sum(h ** 2)
+    """)
+    rows = 4 if h_shape[0] == 1 else 5
+    args = (R.standard_normal((2, 3)), R.standard_normal((3, 3)) / 2, R.standard_normal(b_shape),
+            R.standard_normal((4, h_shape[0], 2)), R.standard_normal((rows, 3)))
+    g = ad.value_and_grad(fn, wrt=(0, 1, 2))
+    value, _ = g(*args)
+    assert value == fn(*args)
+    ad.check_grads(fn, *args, wrt=(0, 1, 2))
+    assert ("b_rows = broadcast_rows(b, xs_matmul_W)" in g.source) == spread
+
+
 def test_the_pullback_of_a_vjp_reads_no_released_array():
     fn = function_from_source(HOISTED[0][0])
     W, xs = HOISTED[0][1]
