@@ -24,7 +24,7 @@ import operator
 import numpy as np
 
 from . import abstract, runtime
-from .ir import Call, Const, For, Function, Region, Value, defined_in, rewrite_loops
+from .ir import Call, Const, For, Function, Region, Value, defined_in, rewrite_loops, substitute
 
 _MATMUL = (operator.matmul, np.matmul)
 
@@ -38,7 +38,8 @@ def hoist_indexed_products(fn: Function, types: dict) -> Function:
     def hoisted(loop: For, region: Region, renamed: dict):
         producers = {op.results[0]: op for op in region.ops if isinstance(op, Call)}
         products, loop = _hoisted(loop, producers, types)
-        return products + [loop] if products else None
+        views, loop = _invariant_transposes(loop)
+        return products + views + [loop] if products or views else None
 
     new = rewrite_loops(fn, hoisted)
     if new is fn:
@@ -116,6 +117,24 @@ def _lower_rank(b, y, types: dict) -> bool:
     have, want = abstract.value_of(types, b), abstract.value_of(types, y)
     return isinstance(have, abstract.Array) and isinstance(want, abstract.Array) and have.ndim is not None \
         and want.ndim is not None and have.ndim < want.ndim
+
+
+def _invariant_transposes(loop: For):
+    """The transposes (`W.T`) in `loop`'s body of arrays defined before it, made once before
+    it instead of once per iteration (a view: nothing is computed that could raise)."""
+    inside = defined_in(loop.body)
+    moved, kept, names = [], [], {}
+    for op in loop.body.ops:
+        if isinstance(op, Call) and op.fn is np.transpose and len(op.args) == 1 and not op.kwargs \
+                and _invariant(op.args[0], inside):
+            names[op.results[0]] = Value(f"{op.args[0].hint}_T", op.loc)
+            moved.append(dataclasses.replace(op, results=(names[op.results[0]],)))
+        else:
+            kept.append(op)
+    if not moved:
+        return [], loop
+    body = substitute(dataclasses.replace(loop.body, ops=tuple(kept)), names)
+    return moved, dataclasses.replace(loop, body=body)
 
 
 def _array_iterated(loop: For, producers: dict):

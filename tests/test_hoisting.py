@@ -162,3 +162,17 @@ def test_the_pullback_of_a_vjp_reads_no_released_array():
     expected = ad.grad(fn, wrt=(0, 1))(W, xs)
     for a, b in zip(got, expected):
         np.testing.assert_allclose(a, b, rtol=1e-12)
+
+
+def test_the_transpose_of_an_array_defined_before_a_loop_is_made_once():
+    fn = function_from_source("""
+    def f(W, xs):
+        h = np.zeros((2, W.shape[0]))
+        for t in range(xs.shape[0]):
+            h = np.tanh(h @ W + xs[t])
+        return np.sum(h ** 2)
+    """)
+    args = (R.standard_normal((3, 3)) / 2, R.standard_normal((4, 2, 3)))
+    source = compiled(fn, args, (0, 1))
+    backward = source.split("# backward pass")[1]
+    assert "W_T = W.T" in backward and backward.count(".T") == 1  # the backward loop reads W_T
