@@ -147,8 +147,14 @@ def broadcast_rows(x, stacked):
     """`x` spread over the shape of one slice `stacked[t]` (and its own), in one contiguous
     array: `y + rows` is `y + x`, element for element, without NumPy's slower broadcasting
     loop in each iteration that adds it."""
-    shape = np.broadcast_shapes(np.shape(x), np.shape(stacked)[1:])
-    return np.ascontiguousarray(np.broadcast_to(x, shape))
+    own, row = np.shape(x), np.shape(stacked)[1:]
+    n = max(len(own), len(row))
+    own, row = (1,) * (n - len(own)) + own, (1,) * (n - len(row)) + row
+    if any(a != b and 1 not in (a, b) for a, b in zip(own, row)):
+        return x  # shapes that do not broadcast: the loop's addition raises, as the user's does
+    rows = np.empty(tuple(max(a, b) for a, b in zip(own, row)), dtype=np.result_type(x))
+    rows[...] = x
+    return rows
 
 
 def sample_indices(samples):
