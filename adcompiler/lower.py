@@ -399,6 +399,12 @@ class _Lowering(ExpressionLowering, CallInlining):
             fn = range  # `reversed(range(n))` is iterated as it is
         elif fn is reversed and len(node.args) == 1 and not node.keywords:  # `for a, b in reversed(tape)`
             sequence = self.operand(node.args[0])
+            display = self.displays.get(sequence)
+            if isinstance(display, dict):  # a dict written here: its keys, last first
+                return Const(tuple(reversed(display))), [Value(t, loc) for t in _target_names(stmt.target, self)], []
+            if isinstance(display, list):  # a tuple or list written here: its items, last first (unrolled)
+                sequence = self.reversed_display(sequence, node)
+                return self._range_of([sequence], stmt), [Value("i", loc)], [(stmt.target, sequence)]
             last = self.call(operator.sub, [self.call(len, [sequence], node), Const(1)], node)
             iterable = self.call(range, [last, Const(-1), Const(-1)], node)
             return iterable, [Value("i", loc)], [(stmt.target, sequence)]
@@ -421,8 +427,19 @@ class _Lowering(ExpressionLowering, CallInlining):
                                                                LocalFunction):
             raise self.error(UnsupportedSyntaxError, node, f"`{maker.__name__}` with a function defined in the "
                              "differentiated code is not supported", "Write a comprehension, or a loop.")
+        if maker is reversed and len(node.args) == 1 and not node.keywords:
+            inner = self.operand(node.args[0])
+            if isinstance(self.displays.get(inner), list):  # a tuple or list written here, last item first
+                return self.reversed_display(inner, node)
         value = self.operand(node)
         return self.call(list, [value], node) if maker in (reversed, filter, map, iter) else value
+
+    def reversed_display(self, sequence, node):
+        """A tuple display of the items of the display `sequence`, last first."""
+        items = self.displays[sequence][::-1]
+        reversed_items = self.call(runtime.make_tuple, items, node)
+        self.displays[reversed_items] = items
+        return reversed_items
 
     def _range_of(self, sequences, stmt):
         lengths = [self.call(len, [s], stmt.iter) for s in sequences]

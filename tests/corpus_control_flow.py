@@ -1427,3 +1427,17 @@ def zip_and_enumerate_over_iterators(x):
     for i in iter(range(2)):
         s = s + x[i] ** 2
     return s
+
+
+def reversed_displays(x):
+    """`reversed` of a list, a tuple and a dict written in the function: last item first."""
+    s = 0.0
+    for xi in reversed([x, 2.0 * x, 3.0]):
+        s = s * 10.0 + xi
+    pair = (x, x * x)
+    for i, xi in enumerate(reversed(pair)):
+        s = s * 10.0 + xi * (i + 1)
+    d = {"a": x, "b": 2.0 * x}
+    for k in reversed(d):
+        s = s * 10.0 + d[k]
+    return s

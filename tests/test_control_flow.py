@@ -74,6 +74,8 @@ CASES = [
     case(cf.if_results_unread_after_it, np.array([-1.0, 2.0]), id="else"),
     case(cf.if_results_unread_after_it, np.array([6.0, 2.0]), id="inner-then"),
     case(cf.for_over_dict_display_keys, 1.5),
+    case(cf.reversed_displays, 0.1),
+    case(cf.reversed_displays, np.array([0.1, -0.3]), id="array"),
     case(cf.zip_and_enumerate_over_iterators, np.array([0.3, -0.5, 0.9])),
     case(cf.loop_body_always_breaks, np.array([-0.76, 0.3])),
     case(cf.while_true_left_by_break, np.array([-0.76, 0.3])),
