@@ -296,6 +296,8 @@ class _Sweep:
         rule = self._rule(op, active)
         params = self._params(op, rule)
         symbol = self.context.symbol
+        if isinstance(g, TupleAdjoint) and not all(type(key) is int for key in g.items):
+            g = self._runtime_container(result, g.items, op.loc)  # a dict's adjoint, as a dict
         if isinstance(g, TupleAdjoint):
             cotangent = tuple(None if x is None else symbol(x) for x in g.as_tuple(rule.length))
         else:

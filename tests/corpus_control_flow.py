@@ -1441,3 +1441,12 @@ def reversed_displays(x):
     for k in reversed(d):
         s = s * 10.0 + d[k]
     return s
+
+
+def dict_read_at_a_string_loop_key(x):
+    """`d[k]` of a dict made in each iteration, at a key the loop runs over."""
+    s = 0.0
+    for k in ["a", "b"]:
+        d = {"a": x[0], "b": x[1] ** 2}
+        s = s + d[k] * x[1]
+    return s

@@ -74,6 +74,7 @@ CASES = [
     case(cf.if_results_unread_after_it, np.array([-1.0, 2.0]), id="else"),
     case(cf.if_results_unread_after_it, np.array([6.0, 2.0]), id="inner-then"),
     case(cf.for_over_dict_display_keys, 1.5),
+    case(cf.dict_read_at_a_string_loop_key, np.array([0.3, 0.7])),
     case(cf.reversed_displays, 0.1),
     case(cf.reversed_displays, np.array([0.1, -0.3]), id="array"),
     case(cf.zip_and_enumerate_over_iterators, np.array([0.3, -0.5, 0.9])),
