@@ -353,12 +353,14 @@ class ForwardDerivative:
         """The generated Python source (of the variant last called)."""
         return (self._last or self.variant(None)).source
 
-    def __call__(self, *args):
-        if len(args) != self._nparams() + 1:
-            raise UnsupportedArgumentError(
-                f"jvp({self.fn.__qualname__}) takes the function's {self._nparams()} arguments, then the tangents; "
-                f"got {len(args)} arguments", None, "Pass every argument positionally, then the tangents.")
+    def __call__(self, *args, **kwargs):
+        if not args:
+            raise UnsupportedArgumentError(f"jvp({self.fn.__qualname__}) takes the function's arguments, then the "
+                                           "tangents", None, "Pass the tangents last, positionally.")
         *args, tangents = args
+        bound = self._signature.bind(*args, **kwargs)  # keywords and defaults, as the function takes them
+        bound.apply_defaults()
+        args = bound.args
         tangents = tuple(tangents) if self.request.tuple_wrt else (tangents,)
         if len(tangents) != len(self.request.wrt):
             raise UnsupportedArgumentError(f"{len(self.request.wrt)} tangents are needed, one per `wrt` argument; "
@@ -378,9 +380,6 @@ class ForwardDerivative:
         numpy_numbers = [np.float64(a) if type(a) is float else a for a in args]  # see Gradient.with_numpy_numbers
         value, tangent = self.variant(None).function(*numpy_numbers, *tangents)
         return value, _like(tangent, value)
-
-    def _nparams(self) -> int:
-        return len(self._signature.parameters)
 
     def __repr__(self) -> str:
         return f"<adcompiler jvp of {self.fn.__qualname__}>"

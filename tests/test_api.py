@@ -638,3 +638,11 @@ def test_jvp_of_a_python_float_where_python_would_make_it_complex_is_numpys():
     with np.errstate(invalid="ignore"):
         value, tangent = ad.jvp(f)(-1.0, 1.0)
     assert np.isnan(value) and np.isnan(tangent) and not isinstance(tangent, complex)
+
+
+def test_jvp_takes_keywords_and_defaults_as_the_function_does():
+    f = function_from_source("def f(x, w=2.0, b=0.5):\n    return np.sin(x) * w + b\n")
+    x, t = np.array([0.1, 0.4]), np.array([1.0, 0.5])
+    np.testing.assert_allclose(ad.jvp(f)(x, t)[1], 2.0 * np.cos(x) * t)
+    np.testing.assert_allclose(ad.jvp(f)(x, t, w=3.0)[1], 3.0 * np.cos(x) * t)
+    np.testing.assert_allclose(ad.jvp(f, wrt="w")(x, 1.0, w=3.0)[1], np.sin(x))
