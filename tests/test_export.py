@@ -80,3 +80,35 @@ def test_a_global_dict_of_arrays_is_written_as_one(tmp_path):
     exported_value, exported_gradient = fn(x)
     assert exported_value == value
     np.testing.assert_array_equal(exported_gradient, gradient)
+
+
+def test_exported_helpers_have_their_imports_and_non_finite_constants_are_written(tmp_path):
+    """The generated code need not name NumPy for the helpers it copies to need it; an
+    array holding inf or nan has no literal of its own."""
+    f = function_from_source("""
+    def f(x):
+        s = 0.0
+        for i in range(2):
+            s = s + (x * x).sum()
+        return s + np.sum(np.minimum(limits, 5.0) * x)
+    """, namespace={"limits": np.array([np.inf, 1.0])})
+    g = ad.grad(f)
+    x = np.array([1.0, 2.0])
+    expected = g(x)
+    fn, text = exported(g, tmp_path, "f_grad")
+    np.testing.assert_array_equal(fn(x), expected)
+    assert "float('inf')" in text
+
+
+def test_export_refuses_the_derivative_of_a_gradient_that_carries_its_value(tmp_path):
+    f = function_from_source("""
+    def f(x):
+        for i in range(2):
+            if np.sum(x) > 100:
+                return x
+        return np.sum(np.sin(x))
+    """)
+    derivative = ad.vjp(ad.grad(f))
+    derivative(np.array([0.3, 0.7]))
+    with pytest.raises(ad.ADError, match="value beside the gradient"):
+        ad.export(derivative, tmp_path / "f.py")
