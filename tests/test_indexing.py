@@ -14,7 +14,7 @@ import pytest
 
 import adcompiler as ad
 
-from .helpers import function_from_source
+from .helpers import check_hessian_vector_product, function_from_source
 from .rulecheck import check_compiled
 
 Z, V, M, T = (), (5,), (3, 4), (2, 3, 4)
@@ -170,6 +170,7 @@ def test_what_is_written_into_an_int_array_carries_no_gradient(body):
     ad.check_grads(fn, x, n)
     _, tangent = ad.jvp(fn)(x, n, np.array([0.0, 1.0, 0.0]))
     assert tangent == pytest.approx((fn(x + [0, 1e-6, 0], n) - fn(x - [0, 1e-6, 0], n)) / 2e-6)
+    check_hessian_vector_product(fn, (x, n), 0)
 
 
 def test_an_index_that_is_an_int_or_a_bool_is_not_taken_for_an_int():

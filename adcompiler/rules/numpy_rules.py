@@ -268,6 +268,11 @@ def _tangent_of_index(t, ans, x, index, value):
 if_holds_floats = recordable(runtime.if_holds_floats)
 
 
+# (linear in the part it passes: its own rules pass the cotangent or tangent the same way)
+defvjp(runtime.if_holds_floats, lambda c, ans, part, x: if_holds_floats(c, x), passes_nothing)
+defjvp(runtime.if_holds_floats, lambda t, ans, part, x: if_holds_floats(t, x), lambda t, ans, part, x: 0.0 * ans)
+
+
 def _into(array, part):
     """`part` flows into the array written into if it holds floats (decided at run time
     where its dtype is not known before)."""
