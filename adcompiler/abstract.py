@@ -362,7 +362,16 @@ def _axes(axis, ndim):
     return tuple(sorted(a % ndim for a in axes))
 
 
-def _reduction(avs, operands, kwargs):
+@functools.lru_cache(maxsize=None)
+def _reduced_dtype(fn, dtype):
+    """A reduction's dtype, as NumPy gives it: ints and bools are averaged in float64, and
+    summed in its default int (asked of NumPy itself, on one element)."""
+    if dtype is None or dtype.kind not in "biu":
+        return dtype
+    return np.asarray(fn(np.ones(1, dtype=dtype))).dtype
+
+
+def _reduction(avs, operands, kwargs, fn=None):
     x = avs[0] if avs else None
     axis = _const(kwargs.get("axis"), None)
     keepdims = _const(kwargs.get("keepdims"), False)
@@ -375,7 +384,7 @@ def _reduction(avs, operands, kwargs):
     axes = _axes(axis, len(x.dims))
     dims = tuple(ONE if i in axes else d for i, d in enumerate(x.dims)) if keepdims else \
         tuple(d for i, d in enumerate(x.dims) if i not in axes)
-    return Array(dims, x.dtype)
+    return Array(dims, _reduced_dtype(fn, x.dtype))
 
 
 _UNKNOWN = object()
@@ -648,8 +657,8 @@ def _zeros_like(x):
 
 
 _SPECIAL = {
-    np.sum: _reduction, np.mean: _reduction, np.max: _reduction, np.min: _reduction, np.amax: _reduction,
-    np.amin: _reduction, np.prod: _reduction, np.std: _reduction, np.var: _reduction,
+    **{fn: functools.partial(_reduction, fn=fn)
+       for fn in (np.sum, np.mean, np.max, np.min, np.amax, np.amin, np.prod, np.std, np.var)},
     operator.matmul: _matmul, np.matmul: _matmul, np.dot: _dot,
     np.transpose: _transpose, np.reshape: _reshape, operator.getitem: _getitem,
     runtime.rename: _same, runtime.stop_gradient: _same, np.copy: _same,

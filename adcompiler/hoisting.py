@@ -11,9 +11,12 @@ would not have run; such a function fails on any other data.)
 
 `hoist_indexed_products` does this in the generated function after the reverse pass,
 where it speeds up the forward sweep and leaves the adjoints as they were. It applies
-only where the algebra is exact: the loop runs over `range(X.shape[0])` or
-`range(len(X))` without `break`, `X` is an array (not a list of them), the product is `X[t] @ W` with `W` of at most two
-dimensions, or `W @ X[t]` with `X[t]` a matrix (ranks known from the signature).
+only where the result is the loop's, bit for bit: the loop runs over `range(X.shape[0])`
+or `range(len(X))` without `break`, `X` is an array (not a list of them), and the
+product is `X[t] @ W` or `W @ X[t]` with `X[t]` a matrix and `W` of at most two
+dimensions (ranks known from the signature). (A vector `X[t]` is left in the loop:
+BLAS multiplies a matrix of rows in another order than each row alone, and the last
+bits of the sums differ.)
 """
 from __future__ import annotations
 
@@ -113,10 +116,12 @@ def _with_rows(ops: list, slices: dict, inside: set, types: dict, before: list) 
 
 
 def _lower_rank(b, y, types: dict) -> bool:
-    """Whether `b` is an array of fewer dimensions than `y` (so adding it broadcasts)."""
+    """Whether `b` is an array of at least one dimension, of a known dtype, and of fewer
+    dimensions than `y` (so adding it broadcasts). (A number, or a value that may be a
+    Python float, is left as it is: spread into an array, it could widen `y`'s dtype.)"""
     have, want = abstract.value_of(types, b), abstract.value_of(types, y)
     return isinstance(have, abstract.Array) and isinstance(want, abstract.Array) and have.ndim is not None \
-        and want.ndim is not None and have.ndim < want.ndim
+        and want.ndim is not None and 1 <= have.ndim < want.ndim and have.dtype is not None
 
 
 def _invariant_transposes(loop: For):
@@ -160,8 +165,8 @@ def _whole_product(op, slices: set, stacked: Value, inside: set, types: dict):
     if not (isinstance(op, Call) and op.fn in _MATMUL and len(op.args) == 2 and not op.kwargs):
         return None
     x, w = op.args
-    if x in slices and _invariant(w, inside) and _rank(w, types) in (1, 2) and _rank(x, types) is not None:
-        return stacked, w  # X[t] @ W: `matmul` maps W over X's leading axis
+    if x in slices and _invariant(w, inside) and _rank(w, types) in (1, 2) and (_rank(x, types) or 0) >= 2:
+        return stacked, w  # X[t] @ W, X[t] a matrix: `matmul` maps W over X's leading axis
     if w in slices and _invariant(x, inside) and _rank(x, types) in (1, 2) and _rank(w, types) == 2:
         return x, stacked  # W @ X[t], X[t] a matrix: the same, on the other side
     return None

@@ -198,8 +198,12 @@ class ExpressionLowering:
             raise self.error(UnsupportedSyntaxError, node, "dict keys must be constants written in the source",
                              "Use string or number literals as keys.")
         values = [self.operand(v) for v in node.values]
-        result = self.call(runtime.make_dict, [x for pair in zip(keys, values) for x in pair], node)
-        self.displays[result] = {k.value: v for k, v in zip(keys, values)}
+        items = {}  # a key written twice (`{"x": a, "x": c}`, or 1 and 1.0) keeps its first place and last value
+        for k, v in zip(keys, values):
+            first = next((key for key in items if key.value == k.value), k)
+            items[first] = v
+        result = self.call(runtime.make_dict, [x for pair in items.items() for x in pair], node)
+        self.displays[result] = {k.value: v for k, v in items.items()}
         return result
 
     def expr_Slice(self, node):

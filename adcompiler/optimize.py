@@ -53,10 +53,11 @@ def _live_ops(ops, live: set) -> list:
 
 
 def _draws(op) -> bool:
-    """Whether `op` draws random numbers (`np.random.randn`, `rng.normal`): it changes the
-    generator's state, so it runs where the user's code runs it, read or not."""
+    """Whether `op` draws random numbers (`np.random.randn`, `rng.normal`), or holds an op
+    that does: it changes the generator's state, so it runs where the user's code runs
+    it, read or not."""
     if not isinstance(op, Call):
-        return False
+        return any(_draws(inner) for region in op.regions for inner in region.ops)
     owner = getattr(op.fn, "__self__", None)
     return (getattr(op.fn, "__module__", None) or "").startswith("numpy.random") or \
         isinstance(owner, (np.random.Generator, np.random.RandomState))

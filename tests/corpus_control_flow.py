@@ -1406,8 +1406,9 @@ def loop_body_always_returns(a):
 
 
 def for_over_dict_display_keys(x):
-    """`for k in d` over a dict written in the function: its keys, as Python gives them."""
-    d = {0: 5.0, 1: 7.0}
+    """`for k in d` over a dict written in the function: its keys, as Python gives them (a
+    key written twice: its first place, its last value)."""
+    d = {0: 5.0, 1: x, 1.0: 7.0}
     weights = {"a": x, "b": x * 2.0}
     s = 0.0
     for k in d:

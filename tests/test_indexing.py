@@ -160,7 +160,8 @@ def test_index_passed_as_an_argument():
     "y = np.zeros(3, dtype=bool)\n    y[1:] = x[1:] > 0.5",
     "y = n.copy()\n    y[0] = x[1] * 2.7\n    y[1] += x[0]",
     "y = np.zeros(3)\n    y[0] = x[1] * 2.7",
-], ids=["int zeros", "arange", "bool", "int argument, updated", "float (flows)"])
+    "y = np.mean(np.stack([n, n * 2]), axis=0)\n    y[0] = x[1] * 2.7",
+], ids=["int zeros", "arange", "bool", "int argument, updated", "float (flows)", "mean of ints (flows)"])
 def test_what_is_written_into_an_int_array_carries_no_gradient(body):
     """Writing floats into ints or bools truncates them: no slope flows through."""
     fn = function_from_source(f"def f(x, n):\n    {body}\n    return np.sum(y * x)\n")

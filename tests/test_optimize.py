@@ -246,3 +246,18 @@ def test_a_result_of_an_if_nobody_reads_is_not_computed():
     assert "3.0" not in code(g)
     ad.check_grads(f, np.array([1.0, 2.0]))
     ad.check_grads(f, np.array([-1.0, 2.0]))
+
+
+def test_a_random_draw_in_a_branch_or_loop_whose_results_nobody_reads_still_runs():
+    f = function_from_source("""
+    def noisy(x):
+        if np.sum(x) > 0:
+            u = np.random.randn()
+        for i in range(2):
+            v = np.random.randn(2)
+        return np.sum(x * np.random.randn(3))
+    """)
+    np.random.seed(0)
+    expected = f(np.ones(3))
+    np.random.seed(0)
+    assert ad.value_and_grad(f)(np.ones(3))[0] == expected
