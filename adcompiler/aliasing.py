@@ -113,6 +113,7 @@ class _Program:
         self.defined: dict = {p: -1 for p in fn.params}
         self.reads: dict = {}  # value -> [(position, loops enclosing the read)]
         self.length_reads: dict = {}  # the same for reads of only a shape (or a list's length)
+        self.dicts: set = set()  # values made by dict displays: an item assignment may change their length
         self.updates: list = []  # (op, position, loops enclosing it)
         self.paths: dict = {}  # id(update op) -> the branches it is in
         self.containers: dict = {}  # value -> the tuples, lists and dicts that hold it
@@ -213,6 +214,8 @@ class _Program:
             self.read(y, loops)
 
     def _note_layout(self, op) -> None:
+        if op.fn is runtime.make_dict:
+            self.dicts.add(op.results[0])
         if op.fn in (runtime.make_tuple, runtime.make_list):
             self.layouts[op.results[0]] = (True, op.args)  # items by position
         elif op.fn is runtime.list_append:
@@ -266,7 +269,8 @@ class _Program:
             if self.defined.get(v, -1) > position:
                 continue  # a later version, or a view of one
             reads = [r for holder in self._holders(v) for r in self.reads.get(holder, ())]
-            if op.fn is runtime.list_append:  # an append changes the length that `len(items)` reads
+            if op.fn is runtime.list_append or op.fn is runtime.setitem and any(
+                    self.find(d) is root for d in self.dicts):  # it changes the length `len(items)` reads
                 reads += [r for holder in self._holders(v) for r in self.length_reads.get(holder, ())]
             path = self.paths.get(id(op), ())
             for at, read_loops, read_path in reads:

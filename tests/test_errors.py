@@ -188,6 +188,14 @@ def test_iterating_what_adcompiler_would_read_by_position_is_refused(body, args)
         ad.grad(fn)(*args)
 
 
+def test_an_item_assigned_through_another_name_of_a_dict_whose_length_is_read_is_refused():
+    """`e["z"] = c` makes `d` longer too: `len(d)` read after it would be stale."""
+    fn = function_from_source('def f(a, c):\n    d = {"x": a}\n    e = d\n    e["z"] = c\n'
+                              '    return len(d) * np.sum(a)\n')
+    with pytest.raises(ad.UnsupportedSyntaxError, match="`d`"):
+        ad.grad(fn)(np.ones(2), 3.0)
+
+
 @pytest.mark.parametrize("call", ["np.array(z, copy=False)", "np.array(z, copy=None)", "np.diff(z, 0)",
                                   "np.linalg.matrix_power(z, 1)"])
 def test_update_of_a_result_that_may_be_its_argument_is_refused(call):
