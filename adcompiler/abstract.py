@@ -22,6 +22,7 @@ run time, so a missing fact costs speed, never correctness.
 from __future__ import annotations
 
 import builtins
+import dataclasses
 import functools
 import math
 import operator
@@ -31,7 +32,7 @@ import numpy as np
 
 from . import runtime
 from .errors import UnsupportedSyntaxError
-from .ir import Call, Const, For, Function, If, Region
+from .ir import Call, Const, For, Function, If, Region, Value, with_regions
 
 ONE, MANY = "1", "n"
 
@@ -171,6 +172,41 @@ def check_not_updating_container(op: Call, env: dict, containers=frozenset()) ->
             "assigning an item of a dict or list cannot be differentiated", op.loc,
             "Build the container with its final values (`d = {\"a\": a, \"b\": b}`), or keep the "
             "values in arrays and update those.")
+
+
+def cast_in_place_updates(fn: Function, env: dict) -> Function:
+    """`x op= v` on an array keeps `x`'s dtype (NumPy casts the result back into it): where
+    the result would be of another dtype (a float32 `x`, a float64 `v`), it is cast, as
+    NumPy does, or refused, where NumPy raises (a float added into an int array)."""
+    body = _cast_in_place(fn.body, env)
+    return fn if body is fn.body else dataclasses.replace(fn, body=body)
+
+
+def _cast_in_place(r: Region, env: dict) -> Region:
+    ops, changed = [], False
+    for op in r.ops:
+        if not isinstance(op, Call):
+            inner = [_cast_in_place(x, env) for x in op.regions]
+            if any(a is not b for a, b in zip(inner, op.regions)):
+                op, changed = with_regions(op, inner), True
+            ops.append(op)
+            continue
+        target, result = value_of(env, op.args[0]) if op.args else None, env.get(op.results[0])
+        if op.in_place and isinstance(target, Array) and isinstance(result, Array) and target.dtype is not None \
+                and result.dtype is not None and target.dtype != result.dtype:
+            if not np.can_cast(result.dtype, target.dtype, "same_kind"):
+                raise UnsupportedSyntaxError(
+                    f"this augmented assignment would store {result.dtype} values into a {target.dtype} array, "
+                    "which NumPy refuses", op.loc, "Write `x = x + v` for a new array of the wider type.")
+            wide = Value(op.results[0].hint, op.loc)
+            env[wide] = result
+            env[op.results[0]] = Array(result.dims, target.dtype)
+            ops += [dataclasses.replace(op, results=(wide,)),
+                    Call(op.results, runtime.astype, (wide,), (("dtype", Const(target.dtype.name)),), op.loc)]
+            changed = True
+            continue
+        ops.append(op)
+    return dataclasses.replace(r, ops=tuple(ops)) if changed else r
 
 
 def check_dict_reads(fn: Function, env: dict) -> None:
@@ -390,6 +426,16 @@ def _reduction(avs, operands, kwargs, fn=None):
 _UNKNOWN = object()
 
 
+def _dtype_operand(operand, default):
+    """The dtype an argument names (`float`, `np.float32`, `"float32"`, written in the
+    source), `default` if there is none, `_UNKNOWN` if it is known only at run time."""
+    if operand is None:
+        return default
+    if isinstance(operand, Const) and (operand.name is None or isinstance(operand.value, (type, np.dtype))):
+        return operand.value
+    return _UNKNOWN
+
+
 def _const(operand, default):
     if operand is None:
         return default
@@ -492,7 +538,7 @@ def _astype(avs, operands, kwargs):
     """`x.astype(dtype)`: `x`'s shape (a number becomes a 0-d array), the dtype given."""
     x = avs[0] if avs else None
     dims = x.dims if isinstance(x, Array) else () if isinstance(x, Scalar) else None
-    dtype = _const(kwargs.get("dtype", operands[1] if len(operands) > 1 else None), None)
+    dtype = _dtype_operand(kwargs.get("dtype", operands[1] if len(operands) > 1 else None), None)
     if dims is None or dtype is None or dtype is _UNKNOWN:
         return Array(dims, None) if dims is not None else None
     try:
@@ -528,7 +574,7 @@ def _same(avs, operands, kwargs):
 
 def _constructor(avs, operands, kwargs):
     shape = operands[0] if operands else None
-    dtype = _const(kwargs.get("dtype"), np.dtype(float))
+    dtype = _dtype_operand(kwargs.get("dtype"), np.dtype(float))
     dtype = np.dtype(dtype) if dtype is not _UNKNOWN and dtype is not None else None
     if isinstance(shape, Const) and shape.name is None:
         sizes = shape.value if isinstance(shape.value, tuple) else (shape.value,)
@@ -562,7 +608,7 @@ def _like(avs, operands, kwargs):
         x = Array((), np.dtype({"bool": bool, "int": int}.get(x.kind, float)))
     if not isinstance(x, Array):
         return None  # a list or tuple is made an array: of its shape, unknown here
-    dtype = _const(dtype_operand, None)
+    dtype = _dtype_operand(dtype_operand, None)
     dtype = x.dtype if dtype is None else np.dtype(dtype) if dtype is not _UNKNOWN else None
     if not (isinstance(shape_operand, Const) and shape_operand.value is None):
         return _constructor([shape_av], [shape_operand], {"dtype": Const(dtype)})

@@ -125,23 +125,27 @@ def _compile_gradient(fn, request: Request, layout: str, dump=None, signature=No
     returns the gradients alone, as the caller gets them."""
     show = dumper(dump)
     front = cached_front_end(fn, request, dump)
-    types = {} if signature is None else abstract.infer(front.primal, map(abstract.from_signature, signature))
-    check_updates(front.primal, types)  # `x op= v`, now that it is known which `x` are numbers
-    abstract.check_dict_reads(front.primal, types)
-    scalar = _scalar_output(front.primal, types)
+    primal = front.primal
+    types = {} if signature is None else abstract.infer(primal, map(abstract.from_signature, signature))
+    check_updates(primal, types)  # `x op= v`, now that it is known which `x` are numbers
+    abstract.check_dict_reads(primal, types)
+    if (cast := abstract.cast_in_place_updates(primal, types)) is not primal:  # `x op= v` keeps x's dtype
+        primal = cast
+        types = abstract.infer(primal, map(abstract.from_signature, signature))
+    scalar = _scalar_output(primal, types)
     if layout == "flat":
         _check_scalar_output(front, types)
     with_value = want_value or layout == "closure" or not scalar
     finished = layout == "flat" and signature is not None  # gradients converted in the generated code
-    name = front.primal.name + {"closure": "_vjp", "jvp": "_jvp"}.get(layout, "_grad")
+    name = primal.name + {"closure": "_vjp", "jvp": "_jvp"}.get(layout, "_grad")
     if layout == "jvp":  # forward mode: the value and its directional derivative, in one sweep
-        adjoint = verify(forward(front.primal, request.wrt, name, types))
+        adjoint = verify(forward(primal, request.wrt, name, types))
         with_value = finished = True
     elif _forward_mode_fits(request, layout, signature) and \
-            (adjoint := _forward_gradient(front.primal, request, name, types, with_value)) is not None:
+            (adjoint := _forward_gradient(primal, request, name, types, with_value)) is not None:
         finished = True  # one float in: a forward sweep, no tape
     else:
-        adjoint = verify(reverse(front.primal, request, name, front.names, types, with_value, layout == "flat",
+        adjoint = verify(reverse(primal, request, name, front.names, types, with_value, layout == "flat",
                                  finished))
     show("reverse", adjoint)
     adjoint = eliminate_dead_code(eliminate_common_subexpressions(measure_earliest(adjoint, types)))
@@ -153,7 +157,7 @@ def _compile_gradient(fn, request: Request, layout: str, dump=None, signature=No
     show("optimize", adjoint)
     emitted = emit(adjoint, layout, front.names, types, plain)
     show("emit", emitted.source)
-    return Compiled(load(emitted), emitted.source, front.primal, adjoint, front.source, scalar,
+    return Compiled(load(emitted), emitted.source, primal, adjoint, front.source, scalar,
                     _plain_gradients(adjoint, request, types) if with_value and not finished else (), with_value,
                     finished, _has_python_numbers(signature))
 

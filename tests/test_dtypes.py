@@ -229,3 +229,17 @@ def test_float32_gradients_of_powers_of_numbers_are_float32(expression):
     grad = ad.grad(fn)(x)
     assert grad.dtype == np.float32
     np.testing.assert_allclose(grad, ad.grad(fn)(x.astype(np.float64)), rtol=1e-6)
+
+
+def test_an_augmented_assignment_keeps_the_arrays_dtype():
+    """`z += b` stores into `z`: a float32 `z` stays float32 (NumPy casts the float64 sum
+    back); a float added into an int array is refused, as NumPy refuses it."""
+    fn = function_from_source("def f(x, b):\n    z = x * 2.0\n    z += b\n    return np.sum(z ** 2)\n")
+    x, b = np.arange(3, dtype=np.float32), np.array([0.1, 0.2, 0.3])
+    value, (gx, gb) = ad.value_and_grad(fn, wrt=(0, 1))(x, b)
+    assert value == fn(x, b) and value.dtype == np.float32
+    assert gx.dtype == np.float32 and gb.dtype == np.float64
+    ad.check_grads(fn, x.astype(np.float64), b, wrt=(0, 1))
+    into_ints = function_from_source("def g(x):\n    z = np.zeros(3, dtype=int)\n    z += x\n    return np.sum(z * x)\n")
+    with pytest.raises(ad.UnsupportedSyntaxError, match="NumPy refuses"):
+        ad.grad(into_ints)(np.ones(3))
