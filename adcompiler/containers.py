@@ -38,16 +38,13 @@ def join(a, b):
     return CONTAINER
 
 
-def tuple_valued(region: Region, found=None, lengths=None):
+def tuple_valued(region: Region) -> tuple[set, dict]:
     """Values known to hold tuples, lists or dicts, and their lengths where the op says.
     Items of a list are known by what was put in it: a tape, a list of tuples (and, for
     nested loops, of tapes), has tuples for items, read at any index."""
-    found = set() if found is None else found
-    lengths = {} if lengths is None else lengths
-    layouts: dict = {}
+    layouts, lengths = {}, {}
     _region(region, layouts, lengths)
-    found.update(v for v, layout in layouts.items() if layout is not None)
-    return found, lengths
+    return {v for v, layout in layouts.items() if layout is not None}, lengths
 
 
 def _region(region: Region, layouts: dict, lengths: dict) -> None:
