@@ -349,9 +349,19 @@ class ForwardDerivative:
         return compiled
 
     @property
+    def compiled(self) -> Compiled:
+        """The variant last called (or, before any call, the one for any arguments)."""
+        return self._last if self._last is not None else self.variant(None)
+
+    @property
     def source(self) -> str:
         """The generated Python source (of the variant last called)."""
-        return (self._last or self.variant(None)).source
+        return self.compiled.source
+
+    @property
+    def graph(self):
+        """The SSA IR of the differentiated function; `str()` prints it."""
+        return self.compiled.graph
 
     def __call__(self, *args, **kwargs):
         if not args:

@@ -126,6 +126,12 @@ class _Forward:
                                    "argument a differentiated value flows into", op.loc,
                                    "Register one with `@adcompiler.adjoint(fn, jvp=...)`.")
         params = rule_params(op, rule)
+        if op.fn is runtime.setitem and active == [0, 2] and self._holds_floats(result):
+            # `x[i] = v` with both tangents: `x_dot[i] = v_dot`, one update (the two rules' sum
+            # would add a whole array of zeros, carrying `v_dot`, to `x_dot` with its slot cleared)
+            self.tangents[result] = self._record(out, runtime.setitem, [self.tangents[op.args[0]], op.args[1],
+                                                                      self.tangents[op.args[2]]], name, op.loc)
+            return
         add = runtime.add_structures if rule.outputs is not None else operator.add  # a tuple of outputs: item by item
         total, recorded = None, len(out)
         negated = self._negated_square(op)
@@ -151,6 +157,10 @@ class _Forward:
             out[-1] = dataclasses.replace(out[-1], results=(Value(name, op.loc),))
             total = out[-1].results[0]
         self.tangents[result] = total
+
+    def _holds_floats(self, value) -> bool:
+        av = abstract.value_of(self.types, value)
+        return isinstance(av, abstract.Array) and av.dtype is not None and av.dtype.kind in "fc"
 
     def _negated_square(self, op: Call):
         """The position of `x` when `op` is `-x * x` or `x * -x` (both with tangents), else None."""

@@ -38,6 +38,10 @@ CASES = {
     "halve_until_small_forward": lambda: (ad.grad(gf.halve_until_small), (5.0,)),
     "rnn_grad": lambda: (ad.grad(gf.rnn, wrt=("W", "U", "x")),
                          (R.standard_normal((4, 4)), R.standard_normal((4, 3)), R.standard_normal((5, 3)))),
+    # forward mode along a direction of W: the tangents run beside the values, no tape
+    "rnn_jvp": lambda: (ad.jvp(gf.rnn, wrt="W"),
+                        (R.standard_normal((4, 4)), R.standard_normal((4, 3)), R.standard_normal((5, 3)),
+                         R.standard_normal((4, 4)))),
 }
 
 
