@@ -126,11 +126,11 @@ class _Forward:
                                    "argument a differentiated value flows into", op.loc,
                                    "Register one with `@adcompiler.adjoint(fn, jvp=...)`.")
         params = rule_params(op, rule)
-        if op.fn is runtime.setitem and active == [0, 2] and self._holds_floats(result):
-            # `x[i] = v` with both tangents: `x_dot[i] = v_dot`, one update (the two rules' sum
-            # would add a whole array of zeros, carrying `v_dot`, to `x_dot` with its slot cleared)
-            self.tangents[result] = self._record(out, runtime.setitem, [self.tangents[op.args[0]], op.args[1],
-                                                                      self.tangents[op.args[2]]], name, op.loc)
+        if op.fn in (runtime.setitem, runtime.add_at) and active == [0, 2] and self._holds_floats(result):
+            # `x[i] = v` (or `+=`) with both tangents: `x_dot[i] = v_dot`, one update (the two
+            # rules' sum would add a whole array of zeros, carrying `v_dot`, to `x_dot`)
+            self.tangents[result] = self._record(out, op.fn, [self.tangents[op.args[0]], op.args[1],
+                                                            self.tangents[op.args[2]]], name, op.loc)
             return
         add = runtime.add_structures if rule.outputs is not None else operator.add  # a tuple of outputs: item by item
         total, recorded = None, len(out)
