@@ -209,6 +209,20 @@ def _cast_in_place(r: Region, env: dict) -> Region:
     return dataclasses.replace(r, ops=tuple(ops)) if changed else r
 
 
+def adds_in_place(a, b, result) -> bool:
+    """Whether `a + b` may be computed as `a += b`: `result` is known to have `a`'s shape
+    and dtype, and `b` spreads over `a` without widening it (each of its sizes is 1 or, where
+    `a`'s size is other than 1, other than 1 too: equal to `a`'s, or NumPy raises in the sum)."""
+    if not (isinstance(a, Array) and isinstance(result, Array) and a.dims is not None and a.dims == result.dims
+            and None not in a.dims and a.dtype is not None and a.dtype == result.dtype):
+        return False
+    if isinstance(b, Scalar):
+        return True
+    if not isinstance(b, Array) or b.dims is None or None in b.dims or len(b.dims) > len(a.dims):
+        return False
+    return all(bd == ONE or ad == MANY for bd, ad in zip(b.dims[::-1], a.dims[::-1]))
+
+
 def check_dict_reads(fn: Function, env: dict) -> None:
     """Refuse a dict read at an int known only at run time: how `for k in d` is lowered
     (by position, `d[i]` for i in `range(len(d))`), where Python gives the keys."""

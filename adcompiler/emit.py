@@ -24,6 +24,8 @@ import ast
 import operator
 from dataclasses import dataclass
 
+import numpy as np
+
 from . import runtime
 from .abstract import narrow_floats
 from .aliasing import UPDATES, in_place_updates
@@ -84,6 +86,9 @@ class _Emitter:
         self.lines: list[str] = []
         self.backward_at = len(fn.body.ops) if fn.backward_at is None else fn.backward_at
         self.in_place = in_place_updates(fn, _accumulations(fn.body, types))
+        # `z = X @ w + b` written `z = X @ w; z += b`: the product takes the user's name of the sum
+        self.sum_names = {start: last.hint for start, last in _sums_in_place(fn.body, self.in_place, {}).items()
+                          if last.hint in user_names}
         self.stopped_inline = False  # whether the last tail `If` of a loop body wrote its `break`
         self.commented = None  # the user line the last comment quoted
         self.pending = None  # that comment, until a statement follows it
@@ -191,7 +196,7 @@ class _Emitter:
         for i, op in enumerate(region.ops):
             for inner in op.regions:
                 self._decide_inlining(inner, len(inner.ops) if i < backward_at else 0)
-            if not isinstance(op, Call) or op.fn in UPDATES:
+            if not isinstance(op, Call) or op.fn in UPDATES or id(op) in self.in_place:
                 continue  # an update is a statement of its own
             r = op.results[0]
             j = reader.get(r)
@@ -236,7 +241,8 @@ class _Emitter:
                 self.line(f"{indent}{target} += {self.exprs.text(op.args[1])}")
             elif isinstance(op, Call):
                 expression = ast.unparse(self.exprs.call(op))
-                target = self._name(op.results[0], scope, i, strict=False, preferred=scope.preferred.get(op.results[0]))
+                preferred = scope.preferred.get(op.results[0]) or self.sum_names.get(op.results[0])
+                target = self._name(op.results[0], scope, i, strict=False, preferred=preferred)
                 if op.fn is runtime.stop_gradient and target == self.exprs.text(op.args[0]):
                     continue  # `x = stop_gradient(x)` after a no_grad block: nothing to write
                 if target != expression:  # a rename that kept its name needs no statement
@@ -446,10 +452,19 @@ def _accumulations(region: Region, types: dict, found=None) -> set:
 
     found = set() if found is None else found
     lines = {r: (op.loc.file, op.loc.line) for op in region.ops if op.loc is not None for r in op.results}
+    producers = {r: op for op in region.ops if isinstance(op, Call) for r in op.results}
+    summed = set()  # a matrix product just made, and the sums added into it
     for op in region.ops:
         for inner in op.regions:
             _accumulations(inner, types, found)
         if not (isinstance(op, Call) and op.fn is operator.add and isinstance(op.args[0], Value)):
+            continue
+        made = producers.get(op.args[0])
+        if made is not None and (made.fn in (operator.matmul, np.matmul) or op.args[0] in summed) and \
+                abstract.adds_in_place(types.get(op.args[0]), abstract.value_of(types, op.args[1]),
+                                       types.get(op.results[0])):
+            found.add(id(op))  # `h_matmul_W = h @ W; h_matmul_W += b`: no new array for the sum
+            summed.add(op.results[0])
             continue
         same_line = op.loc is not None and lines.get(op.args[0]) == (op.loc.file, op.loc.line)
         if not same_line and op.results[0].hint == op.args[0].hint and op.results[0].hint.endswith("_bar"):
@@ -458,6 +473,21 @@ def _accumulations(region: Region, types: dict, found=None) -> set:
                     and a.dims == r.dims and (a.dtype is None or r.dtype is None or a.dtype == r.dtype):
                 found.add(id(op))
     return found
+
+
+def _sums_in_place(region: Region, in_place: set, last: dict) -> dict:
+    """Each matrix product that sums are formed into in place -> the last of those sums."""
+    producers = {r: op for op in region.ops if isinstance(op, Call) for r in op.results}
+    start: dict = {}
+    for op in region.ops:
+        for inner in op.regions:
+            _sums_in_place(inner, in_place, last)
+        if isinstance(op, Call) and op.fn is operator.add and id(op) in in_place and op.args[0] in producers:
+            made = producers[op.args[0]]
+            if made.fn in (operator.matmul, np.matmul) or op.args[0] in start:
+                start[op.results[0]] = start.get(op.args[0], op.args[0])
+                last[start[op.results[0]]] = op.results[0]
+    return last
 
 
 def _parenthesized(operand, text: str) -> str:

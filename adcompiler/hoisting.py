@@ -101,8 +101,7 @@ def _with_rows(ops: list, slices: dict, inside: set, types: dict, before: list) 
                     if key not in rows:
                         rows[key] = Value(f"{b.hint}_rows", op.loc)
                         before.append(Call((rows[key],), runtime.broadcast_rows, key, (), op.loc))
-                        av = abstract.value_of(types, b)
-                        types[rows[key]] = abstract.Array(None, av.dtype)
+                        types[rows[key]] = _spread_type(abstract.value_of(types, b), abstract.value_of(types, key[1]))
                     args = list(op.args)
                     args[1 - k] = rows[key]
                     op = dataclasses.replace(op, args=tuple(args))
@@ -113,6 +112,18 @@ def _with_rows(ops: list, slices: dict, inside: set, types: dict, before: list) 
                     break
         out.append(op)
     return out
+
+
+def _spread_type(b, stacked):
+    """What is known of `runtime.broadcast_rows(b, stacked)`: `b`'s dtype, and the sizes
+    of `b` spread over one slice of `stacked` (1 where both are 1)."""
+    row = stacked.dims[1:] if isinstance(stacked, abstract.Array) and stacked.dims else None
+    if row is None or b.dims is None or len(b.dims) > len(row):
+        return abstract.Array(None, b.dtype)
+    own = (abstract.ONE,) * (len(row) - len(b.dims)) + b.dims
+    dims = tuple(abstract.MANY if abstract.MANY in (x, y) else abstract.ONE if x == y == abstract.ONE else None
+                 for x, y in zip(own, row))
+    return abstract.Array(dims, b.dtype)
 
 
 def _lower_rank(b, y, types: dict) -> bool:

@@ -95,6 +95,36 @@ def _prune_regions(op):
     return with_regions(op, pruned)
 
 
+def products_first(fn: Function, types: dict) -> Function:
+    """`b + x @ W` as `x @ W + b` where the sum may be formed in the product's own array
+    (`abstract.adds_in_place`): the emitter then writes `x_matmul_W += b`. (Addition of
+    two numbers is exact in either order.)"""
+    body = _products_first(fn.body, types)
+    return fn if body is fn.body else dataclasses.replace(fn, body=body)
+
+
+def _products_first(region: Region, types: dict) -> Region:
+    producers = {r: op for op in region.ops if isinstance(op, Call) for r in op.results}
+    summed, ops, changed = set(), [], False  # products just made, and sums formed into them
+    for op in region.ops:
+        if not isinstance(op, Call):
+            inner = [_products_first(r, types) for r in op.regions]
+            if any(a is not b for a, b in zip(inner, op.regions)):
+                op, changed = with_regions(op, inner), True
+        elif op.fn is operator.add and len(op.args) == 2 and not op.kwargs:
+            for k in (0, 1):
+                a, b = op.args[k], op.args[1 - k]
+                made = producers.get(a)
+                if made is not None and (made.fn in (operator.matmul, np.matmul) or a in summed) and \
+                        abstract.adds_in_place(types.get(a), abstract.value_of(types, b), types.get(op.results[0])):
+                    if k == 1:
+                        op, changed = dataclasses.replace(op, args=(a, b)), True
+                    summed.add(op.results[0])
+                    break
+        ops.append(op)
+    return dataclasses.replace(region, ops=tuple(ops)) if changed else region
+
+
 def drop_needless_conversions(fn: Function, types: dict) -> Function:
     """Remove `as_gradient(g, x)` where `g` is known to be a new array of `x`'s dtype and
     dimensions already: the caller may have it as it is (the first time: a second

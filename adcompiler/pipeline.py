@@ -29,7 +29,7 @@ from .fence import fence
 from .lower import lower
 from .normalize import normalize
 from .optimize import (drop_needless_conversions, eliminate_common_subexpressions, eliminate_dead_code, fold_renames,
-                       measure_earliest)
+                       measure_earliest, products_first)
 from .reverse import Request, check, find_named, reverse
 from .rules.registry import table_version
 from .source import Source, parse
@@ -153,7 +153,8 @@ def _compile_gradient(fn, request: Request, layout: str, dump=None, signature=No
         adjoint = drop_needless_conversions(adjoint, types)
     adjoint = verify(fold_renames(adjoint, front.names, types))
     if not plain:
-        adjoint = verify(eliminate_dead_code(batch_accumulations(hoist_indexed_products(adjoint, types), types)))
+        adjoint = verify(products_first(
+            eliminate_dead_code(batch_accumulations(hoist_indexed_products(adjoint, types), types)), types))
     show("optimize", adjoint)
     emitted = emit(adjoint, layout, front.names, types, plain)
     show("emit", emitted.source)

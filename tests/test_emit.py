@@ -53,3 +53,22 @@ def test_an_element_read_at_run_time_indices_is_named_after_them():
     g(np.ones((2, 3)))
     assert "A_i_j = A[i, j]" in g.source
     assert "make_tuple" not in g.source
+
+
+def test_a_sum_into_a_matrix_product_is_formed_in_its_array():
+    """`z = X @ w + b` as `z = X @ w; z += b` where `b` cannot widen the product's array (a
+    broadcast that would is left a new array); the value is f's, bit for bit."""
+    f = function_from_source("""
+    def f(X, W, b):
+        z = b + X @ W
+        return np.sum(np.tanh(z))
+    """)
+    R = np.random.default_rng(0)
+    for X, b, in_place in [(R.standard_normal((4, 3)), R.standard_normal(2), True),
+                           (R.standard_normal((1, 3)), R.standard_normal((4, 2)), False)]:
+        W = R.standard_normal((3, 2))
+        g = ad.value_and_grad(f, wrt=(0, 1, 2))
+        value, _ = g(X, W, b)
+        assert value == f(X, W, b)
+        assert ("    z = X @ W\n    z += b\n" in g.source) == in_place
+        ad.check_grads(f, X, W, b, wrt=(0, 1, 2))

@@ -1,6 +1,8 @@
 def two_layer_loss_grad(W1, b1, W2, x, y):
     # forward pass
-    hidden = np.tanh(x @ W1 + b1)
+    x_matmul_W1 = x @ W1
+    x_matmul_W1 += b1
+    hidden = np.tanh(x_matmul_W1)
     prediction = hidden @ W2
     prediction_minus_y = prediction - y
     # backward pass

@@ -1,6 +1,7 @@
 def logistic_loss_grad(w, b, x, y):
     # forward pass
-    z = x @ w + b
+    z = x @ w
+    z += b
     exp_neg_z = np.exp(-z)
     tmp = 1 + exp_neg_z
     p = 1 / tmp

@@ -6,8 +6,10 @@ def rnn_grad(W, U, x):
     for t in range(T):
         h_t = h[t]
         h_t_1 = np.copy(h_t)
+        W_matmul_h_t = W @ h_t
         x_t = x[t]
-        tanh_plus_W_matmul_h_t = np.tanh(W @ h_t + U @ x_t)
+        W_matmul_h_t += U @ x_t
+        tanh_plus_W_matmul_h_t = np.tanh(W_matmul_h_t)
         shape = tanh_plus_W_matmul_h_t.shape
         t_plus_1 = t + 1
         h[t_plus_1] = tanh_plus_W_matmul_h_t

@@ -4,7 +4,9 @@ def rnn_jvp(W, U, x, W_dot):
     h_dot = zeros_like_input(h)
     for t in range(T):
         h_t = h[t]
-        tanh_plus_W_matmul_h_t = np.tanh(W @ h_t + U @ x[t])
+        W_matmul_h_t = W @ h_t
+        W_matmul_h_t += U @ x[t]
+        tanh_plus_W_matmul_h_t = np.tanh(W_matmul_h_t)
         tanh_plus_W_matmul_h_t_dot = (W_dot @ h_t + W @ h_dot[t]) * (1 - tanh_plus_W_matmul_h_t ** 2)
         t_plus_1 = t + 1
         h[t_plus_1] = tanh_plus_W_matmul_h_t
