@@ -87,8 +87,11 @@ class _Emitter:
         self.backward_at = len(fn.body.ops) if fn.backward_at is None else fn.backward_at
         self.in_place = in_place_updates(fn, _accumulations(fn.body, types))
         # `z = X @ w + b` written `z = X @ w; z += b`: the product takes the user's name of the sum
-        self.sum_names = {start: last.hint for start, last in _sums_in_place(fn.body, self.in_place, {}).items()
-                          if last.hint in user_names}
+        sums = _sums_in_place(fn.body, self.in_place, {})
+        self.sum_names = {start: last.hint for start, last in sums.items() if last.hint in user_names}
+        reads: dict = {}
+        count_reads(Region((), fn.body.ops, fn.returns), reads)
+        self.spent_sums = {last for last in sums.values() if reads.get(last) == 1}  # read once: their array is free
         self.stopped_inline = False  # whether the last tail `If` of a loop body wrote its `break`
         self.commented = None  # the user line the last comment quoted
         self.pending = None  # that comment, until a statement follows it
@@ -183,6 +186,15 @@ class _Emitter:
         scope.holder[name] = value
         return name
 
+    def _into_spent_sum(self, op: Call) -> bool:
+        """Whether `op` is a one-argument ufunc of a sum formed in place that nothing else
+        reads, with the sum's shape and dtype: it may write its result into the sum's array."""
+        if self.exprs.plain or not (isinstance(op.fn, np.ufunc) and op.fn.nin == 1 and op.fn.nout == 1 and not op.kwargs
+                and len(op.args) == 1 and op.args[0] in self.spent_sums):
+            return False
+        arg, result = self.exprs.types.get(op.args[0]), self.exprs.types.get(op.results[0])
+        return arg is not None and arg == result and arg.dims is not None and arg.dtype is not None
+
     def _decide_inlining(self, region: Region, backward_at: int) -> None:
         """Mark temporaries read once, by an op of the same line and region, to be written inline."""
         counts: dict = {}
@@ -241,6 +253,8 @@ class _Emitter:
                 self.line(f"{indent}{target} += {self.exprs.text(op.args[1])}")
             elif isinstance(op, Call):
                 expression = ast.unparse(self.exprs.call(op))
+                if self._into_spent_sum(op):  # `h = np.tanh(z, out=z)`: the sum's array, read by nothing else
+                    expression = expression[:-1] + f", out={self.exprs.text(op.args[0])})"
                 preferred = scope.preferred.get(op.results[0]) or self.sum_names.get(op.results[0])
                 target = self._name(op.results[0], scope, i, strict=False, preferred=preferred)
                 if op.fn is runtime.stop_gradient and target == self.exprs.text(op.args[0]):

@@ -2,7 +2,7 @@ def two_layer_loss_grad(W1, b1, W2, x, y):
     # forward pass
     x_matmul_W1 = x @ W1
     x_matmul_W1 += b1
-    hidden = np.tanh(x_matmul_W1)
+    hidden = np.tanh(x_matmul_W1, out=x_matmul_W1)
     prediction = hidden @ W2
     prediction_minus_y = prediction - y
     # backward pass

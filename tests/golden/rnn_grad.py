@@ -9,7 +9,7 @@ def rnn_grad(W, U, x):
         W_matmul_h_t = W @ h_t
         x_t = x[t]
         W_matmul_h_t += U @ x_t
-        tanh_plus_W_matmul_h_t = np.tanh(W_matmul_h_t)
+        tanh_plus_W_matmul_h_t = np.tanh(W_matmul_h_t, out=W_matmul_h_t)
         shape = tanh_plus_W_matmul_h_t.shape
         t_plus_1 = t + 1
         h[t_plus_1] = tanh_plus_W_matmul_h_t

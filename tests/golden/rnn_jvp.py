@@ -6,7 +6,7 @@ def rnn_jvp(W, U, x, W_dot):
         h_t = h[t]
         W_matmul_h_t = W @ h_t
         W_matmul_h_t += U @ x[t]
-        tanh_plus_W_matmul_h_t = np.tanh(W_matmul_h_t)
+        tanh_plus_W_matmul_h_t = np.tanh(W_matmul_h_t, out=W_matmul_h_t)
         tanh_plus_W_matmul_h_t_dot = (W_dot @ h_t + W @ h_dot[t]) * (1 - tanh_plus_W_matmul_h_t ** 2)
         t_plus_1 = t + 1
         h[t_plus_1] = tanh_plus_W_matmul_h_t
