@@ -25,7 +25,28 @@ from .runtime import as_gradient
 from .source import Source, parse
 
 
-class Gradient:
+class _Compiled:
+    """What a derivative shows of the code it runs: `compiled`, `source` and `graph` (of
+    the variant last called, or, before any call, of the one for any arguments)."""
+
+    _last: Compiled | None
+
+    @property
+    def compiled(self) -> Compiled:
+        return self._last if self._last is not None else self.variant(None)
+
+    @property
+    def source(self) -> str:
+        """The generated Python source of this derivative (of the variant last called)."""
+        return self.compiled.source
+
+    @property
+    def graph(self):
+        """The SSA IR of the differentiated function; `str()` prints it."""
+        return self.compiled.graph
+
+
+class Gradient(_Compiled):
     """A compiled derivative of a function. Call it as you would call the function."""
 
     def __init__(self, fn, wrt, retain, mode: str, dump=None):
@@ -66,21 +87,6 @@ class Gradient:
             self._inner[signature] = inner
         self._last = compiled
         return compiled
-
-    @property
-    def compiled(self) -> Compiled:
-        """The variant last called (or, before any call, the one for any arguments)."""
-        return self._last if self._last is not None else self.variant(None)
-
-    @property
-    def source(self) -> str:
-        """The generated Python source of this derivative (of the variant last called)."""
-        return self.compiled.source
-
-    @property
-    def graph(self):
-        """The SSA IR of the differentiated function; `str()` prints it."""
-        return self.compiled.graph
 
     def __call__(self, *args, **kwargs):
         if kwargs or len(args) != self._nparams:
@@ -320,7 +326,7 @@ def vjp(fn=None, wrt=0, *, dump=None):
     return Gradient(fn, wrt, (), "vjp", dump)
 
 
-class ForwardDerivative:
+class ForwardDerivative(_Compiled):
     """`jvp(f, wrt)`: call it with `f`'s arguments, then the tangents (one per `wrt`
     argument, a tuple of them for a tuple `wrt`); it returns `(value, tangent)`, the
     derivative of `f` along the tangents, computed in one forward sweep."""
@@ -347,21 +353,6 @@ class ForwardDerivative:
             compiled = self._variants[signature] = cached_gradient(self.fn, self.request, "jvp", self._dump, signature)
         self._last = compiled
         return compiled
-
-    @property
-    def compiled(self) -> Compiled:
-        """The variant last called (or, before any call, the one for any arguments)."""
-        return self._last if self._last is not None else self.variant(None)
-
-    @property
-    def source(self) -> str:
-        """The generated Python source (of the variant last called)."""
-        return self.compiled.source
-
-    @property
-    def graph(self):
-        """The SSA IR of the differentiated function; `str()` prints it."""
-        return self.compiled.graph
 
     def __call__(self, *args, **kwargs):
         if not args:
