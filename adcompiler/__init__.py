@@ -32,6 +32,6 @@ __version__ = "0.1.0"
 __all__ = [
     "ADError", "InternalError", "MissingRuleError", "NonScalarOutputError", "RuleError",
     "UnsupportedArgumentError", "UnsupportedSyntaxError", "WrtError",
-    "adjoint", "check_grads", "export", "grad", "hessian", "hvp", "jacobian", "jvp", "no_grad", "stop_gradient", "value_and_grad",
-    "vjp",
+    "adjoint", "check_grads", "export", "grad", "hessian", "hvp", "jacobian", "jvp", "no_grad", "stop_gradient",
+    "value_and_grad", "vjp",
 ]

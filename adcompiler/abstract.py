@@ -32,7 +32,7 @@ import numpy as np
 
 from . import runtime
 from .errors import UnsupportedSyntaxError
-from .ir import Call, Const, For, Function, If, Region, Value, with_regions
+from .ir import Call, Const, For, Function, If, Region, Value, walk_ops, with_regions
 
 ONE, MANY = "1", "n"
 
@@ -198,9 +198,7 @@ def _cast_in_place(r: Region, env: dict) -> Region:
                 raise UnsupportedSyntaxError(
                     f"this augmented assignment would store {result.dtype} values into a {target.dtype} array, "
                     "which NumPy refuses", op.loc, "Write `x = x + v` for a new array of the wider type.")
-            wide = Value(op.results[0].hint, op.loc)
-            env[wide] = result
-            env[op.results[0]] = Array(result.dims, target.dtype)
+            wide = Value(op.results[0].hint, op.loc)  # (the pipeline infers the values again after this)
             ops += [dataclasses.replace(op, results=(wide,)),
                     Call(op.results, runtime.astype, (wide,), (("dtype", Const(target.dtype.name)),), op.loc)]
             changed = True
@@ -226,8 +224,6 @@ def adds_in_place(a, b, result) -> bool:
 def check_dict_reads(fn: Function, env: dict) -> None:
     """Refuse a dict read at an int known only at run time: how `for k in d` is lowered
     (by position, `d[i]` for i in `range(len(d))`), where Python gives the keys."""
-    from .ir import walk_ops
-
     for op in walk_ops(fn.body):
         key = value_of(env, op.args[1]) if isinstance(op, Call) and len(op.args) > 1 else None
         if isinstance(op, Call) and op.fn is operator.getitem and isinstance(value_of(env, op.args[0]), Mapping) \
@@ -421,7 +417,7 @@ def _reduced_dtype(fn, dtype):
     return np.asarray(fn(np.ones(1, dtype=dtype))).dtype
 
 
-def _reduction(avs, operands, kwargs, fn=None):
+def _reduction(avs, operands, kwargs, fn):
     x = avs[0] if avs else None
     axis = _const(kwargs.get("axis"), None)
     keepdims = _const(kwargs.get("keepdims"), False)
@@ -777,8 +773,6 @@ def narrow_floats(fn, types: dict) -> bool:
     global constant of `fn`. Then `np.sqrt(2.0)`, an `np.float64` that makes a float32
     array float64 in arithmetic, is not the float `math.sqrt(2.0)` (which does not), and
     the dtypes inferred for numbers do not hold."""
-    from .ir import walk_ops
-
     def narrow(av) -> bool:
         return isinstance(av, Array) and av.dtype is not None and av.dtype in _NARROW
 

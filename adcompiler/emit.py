@@ -189,8 +189,8 @@ class _Emitter:
     def _into_spent_sum(self, op: Call) -> bool:
         """Whether `op` is a one-argument ufunc of a sum formed in place that nothing else
         reads, with the sum's shape and dtype: it may write its result into the sum's array."""
-        if self.exprs.plain or not (isinstance(op.fn, np.ufunc) and op.fn.nin == 1 and op.fn.nout == 1 and not op.kwargs
-                and len(op.args) == 1 and op.args[0] in self.spent_sums):
+        if self.exprs.plain or not (isinstance(op.fn, np.ufunc) and op.fn.nin == op.fn.nout == 1 and not op.kwargs
+                                    and len(op.args) == 1 and op.args[0] in self.spent_sums):
             return False
         arg, result = self.exprs.types.get(op.args[0]), self.exprs.types.get(op.results[0])
         return arg is not None and arg == result and arg.dims is not None and arg.dtype is not None
@@ -252,9 +252,10 @@ class _Emitter:
                 scope.holder[target] = op.results[0]
                 self.line(f"{indent}{target} += {self.exprs.text(op.args[1])}")
             elif isinstance(op, Call):
-                expression = ast.unparse(self.exprs.call(op))
-                if self._into_spent_sum(op):  # `h = np.tanh(z, out=z)`: the sum's array, read by nothing else
-                    expression = expression[:-1] + f", out={self.exprs.text(op.args[0])})"
+                call = self.exprs.call(op)
+                if isinstance(call, ast.Call) and self._into_spent_sum(op):  # `h = np.tanh(z, out=z)`: the
+                    call.keywords.append(ast.keyword("out", self.exprs.operand(op.args[0])))  # sum's array, spent
+                expression = ast.unparse(call)
                 preferred = scope.preferred.get(op.results[0]) or self.sum_names.get(op.results[0])
                 target = self._name(op.results[0], scope, i, strict=False, preferred=preferred)
                 if op.fn is runtime.stop_gradient and target == self.exprs.text(op.args[0]):

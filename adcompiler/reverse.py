@@ -126,7 +126,7 @@ def check(fn: Function, request: Request) -> None:
             continue
         active = [i for i, a in enumerate(op.args) if a in activity.varied]
         rule = sweep._rule(op, active)
-        params = sweep._params(op, rule)
+        params = rule_params(op, rule)
         symbol = sweep.context.symbol
         for i in active:  # a rule may refuse its arguments (an unsupported `ord=`): run it, keep nothing
             try:
@@ -294,7 +294,7 @@ class _Sweep:
         abstract.check_not_updating_container(op, self.context.types, self.context.tuples)
         active = [i for i, a in enumerate(op.args) if a in self.varied]
         rule = self._rule(op, active)
-        params = self._params(op, rule)
+        params = rule_params(op, rule)
         symbol = self.context.symbol
         if isinstance(g, TupleAdjoint) and not all(type(key) is int for key in g.items):
             g = self._runtime_container(result, g.items, op.loc)  # a dict's adjoint, as a dict
@@ -382,9 +382,6 @@ class _Sweep:
                 raise MissingRuleError(f"`{name}` has no derivative with respect to its argument `{key}=`",
                                        op.loc, "Pass a constant there.")
         return rule
-
-    def _params(self, op, rule) -> dict:
-        return rule_params(op, rule)
 
     # ------------------------------------------------------------ accumulation
 
